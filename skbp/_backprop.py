@@ -1,0 +1,187 @@
+"""Forward propagation and the seed's back-propagation, in batch form.
+
+Here rows are samples, so the seed's column-vector equations read, for a
+mini-batch of m rows, A^(l) of shape (m, n_units[l]) and ``coefs[l]`` = W^(l)ᵀ:
+
+    Z^(l+1) = A^(l) W^(l)ᵀ + b^(l)          A^(l+1) = σ(Z^(l+1))
+
+and the four equations of ``deriving-backprop.md`` ("More compactly") become
+
+    (BP1) ε^(L) = ∂J/∂a^(L) ⊙ σ'(z^(L))          output error
+    (BP2) ε^(l) = (ε^(l+1) W^(l)) ⊙ σ'(z^(l))     back-propagated error
+    (BP3) ∂J/∂W^(l) = a^(l) ε^(l+1)   →  A^(l)ᵀ E^(l+1)   weight gradient
+    (BP4) ∂J/∂b^(l) = ε^(l+1)         →  Σ_rows E^(l+1)   bias gradient
+
+with each row of ε scaled by its sample's weight (1/m unweighted) so that the
+sums over rows are the averaged gradient.
+
+Index convention: Python counts from 0 and the seed's layers from 1 (x = a^(1)),
+so ``coefs[l]`` is the seed's W^(l+1) transposed, ``ws.activations[l]`` is
+a^(l+2) and ``ws.deltas[l]`` is ε^(l+2): the error at the layer that
+``coefs[l]`` feeds.  ``backprop`` below is the one
+function that implements them; everything that trains or checks a network
+calls it.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.utils.extmath import safe_sparse_dot
+
+from . import _network
+from ._activations import DERIVATIVES, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._losses import data_loss, output_error
+
+
+@dataclass(frozen=True)
+class NetSpec:
+    """What, besides the weights, defines the cost: σ, the output g, J and alpha."""
+
+    activation: str = "logistic"
+    out_activation: str = "logistic"
+    loss: str = "squared_error"
+    alpha: float = 0.0
+
+
+class Workspace:
+    """Arrays for the forward and backward pass, allocated once.
+
+    Parameters
+    ----------
+    layer_units : list of int
+        [n_features, hidden sizes..., n_outputs].
+    n_rows : int
+        The largest number of rows (mini-batch size) the passes will see.
+    dtype : numpy dtype
+        float32 or float64.
+    """
+
+    def __init__(self, layer_units, n_rows, dtype):
+        hidden_out = layer_units[1:]
+        self.layer_units = list(layer_units)
+        self.activations = [np.empty((n_rows, u), dtype) for u in hidden_out]
+        self.deltas = [np.empty((n_rows, u), dtype) for u in hidden_out]
+        self.work = [np.empty((n_rows, u), dtype) for u in hidden_out]
+        self.grad = np.empty(_network.n_params(layer_units), dtype)
+        self.coef_grads, self.intercept_grads = _network.unpack(
+            self.grad, layer_units
+        )
+        self._n_rows = n_rows
+        self._views = {n_rows: self}
+
+    def rows(self, m):
+        """This workspace restricted to its first ``m`` rows (views, cached)."""
+        if m not in self._views:
+            view = object.__new__(Workspace)
+            view.__dict__.update(self.__dict__)
+            for name in ("activations", "deltas", "work"):
+                setattr(view, name, [a[:m] for a in getattr(self, name)])
+            view._views = {m: view}
+            self._views[m] = view
+        return self._views[m]
+
+
+def _matmul(A, W, out):
+    """out = A @ W, for dense or sparse A."""
+    if sparse.issparse(A):
+        out[...] = safe_sparse_dot(A, W)
+    else:
+        np.matmul(A, W, out=out)
+    return out
+
+
+def forward(coefs, intercepts, X, activation, hidden, logits):
+    """Propagate rows ``X`` forward; returns the output logits z^(L).
+
+    ``hidden[l]`` receives the hidden layers' outputs a^(l+2) and ``logits``
+    the output layer's pre-activation; both are written in place.
+    """
+    sigma = HIDDEN_ACTIVATIONS[activation]
+    a = X
+    last = len(coefs) - 1
+    for l, (W, b) in enumerate(zip(coefs, intercepts)):
+        z = logits if l == last else hidden[l]
+        _matmul(a, W, out=z)  # z^(l+1) = W^(l) a^(l) + b^(l)
+        z += b
+        a = sigma(z) if l < last else z  # a^(l+1) = σ(z^(l+1)), in place
+    return logits
+
+
+def chunked_logits(coefs, intercepts, X, activation, max_bytes=2**24):
+    """Yield (row slice, logits) over ``X`` in chunks of bounded memory.
+
+    The buffers for one chunk take at most about ``max_bytes``, whatever the
+    number of rows, so prediction on huge X needs little extra memory.
+    """
+    units = _network.layer_units_of(coefs)
+    dtype = coefs[0].dtype
+    rows = int(max(1, min(X.shape[0], max_bytes // (dtype.itemsize * sum(units[1:])))))
+    hidden = [np.empty((rows, u), dtype) for u in units[1:-1]]
+    logits = np.empty((rows, units[-1]), dtype)
+    for start in range(0, X.shape[0], rows):
+        stop = min(start + rows, X.shape[0])
+        m = stop - start
+        Z = forward(coefs, intercepts, X[start:stop], activation,
+                    [h[:m] for h in hidden], logits[:m])
+        yield slice(start, stop), Z
+
+
+def l2_penalty(coefs, alpha, n_eff):
+    """alpha / (2 n) Σ_l ‖W^(l)‖²: UFLDL's weight decay in MLPClassifier's scale."""
+    if alpha == 0:
+        return 0.0
+    return 0.5 * alpha * sum(float(np.vdot(W, W)) for W in coefs) / n_eff
+
+
+def backprop(coefs, intercepts, X, Y, w, n_eff, spec, ws):
+    """Loss J and its gradient for rows ``X``, targets ``Y``; into ``ws.grad``.
+
+    Parameters
+    ----------
+    coefs, intercepts : list of ndarray
+        The network, MLPClassifier's layout (``coefs[l]`` is W^(l)ᵀ).
+    X : ndarray or sparse matrix of shape (m, n_features)
+    Y : ndarray of shape (m, n_outputs)
+    w : ndarray of shape (m,) or None
+        Row weights summing to one; None for the plain mean.
+    n_eff : float
+        n in the L2 term alpha/(2n)‖W‖²: the number of samples, or the sum of
+        their weights.
+    spec : NetSpec
+        activation, out_activation, loss, alpha.
+    ws : Workspace
+        Buffers with at least m rows; ``ws.grad`` receives the gradient.
+
+    Returns
+    -------
+    loss : float
+    """
+    ws = ws.rows(X.shape[0])
+    A, E, work = ws.activations, ws.deltas, ws.work
+    Z_out = forward(coefs, intercepts, X, spec.activation, A[:-1], work[-1])
+    np.copyto(A[-1], Z_out)
+    OUTPUT_ACTIVATIONS[spec.out_activation](A[-1])  # a^(L) = g(z^(L))
+    loss = data_loss(spec.loss, spec.out_activation, Z_out, A[-1], Y, w, E[-1])
+    loss += l2_penalty(coefs, spec.alpha, n_eff)
+
+    sigma_prime = DERIVATIVES[spec.activation]
+    output_error(spec.loss, spec.out_activation, A[-1], Y, w, E[-1], work[-1])  # BP1
+    for l in range(len(coefs) - 1, -1, -1):
+        a_l = X if l == 0 else A[l - 1]
+        _weight_gradient(a_l, E[l], coefs[l], spec.alpha / n_eff, ws.coef_grads[l])
+        E[l].sum(axis=0, out=ws.intercept_grads[l])  # BP4: ∂J/∂b^(l) = ε^(l+1)
+        if l > 0:
+            np.matmul(E[l], coefs[l].T, out=E[l - 1])  # BP2: ε^(l) = W^(l)ᵀ ε^(l+1)
+            sigma_prime(A[l - 1], E[l - 1], work[l - 1])  # ... ⊙ σ'(z^(l))
+    return loss
+
+
+def _weight_gradient(a, delta, W, decay, out):
+    """(BP3) ∂J/∂W^(l) = ε^(l+1) a^(l)ᵀ, plus the weight decay (alpha/n) W^(l)."""
+    if sparse.issparse(a):
+        out[...] = safe_sparse_dot(a.T, delta)
+    else:
+        np.matmul(a.T, delta, out=out)
+    if decay:
+        out += decay * W

@@ -1,0 +1,650 @@
+"""BackpropClassifier: the estimator."""
+
+import time
+import warnings
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from . import _network, _outputs
+from ._activations import OUTPUT_ACTIVATIONS
+from ._backprop import NetSpec, chunked_logits
+from ._losses import data_loss, normalised_weights
+from ._optimizers import make_optimizer
+from ._params import (
+    BOOL, CLASS_WEIGHT, HIDDEN_ACTIVATION, LAYER_SIZES, LOSS, RANDOM_STATE,
+    VERBOSE, Number, Options, check_param,
+)
+from ._targets import (
+    check_sample_weight, check_targets, class_weights, combine_weights,
+    fit_binarizer,
+)
+from ._training import DivergenceError, Epochs, batch_size_for, fit_lbfgs
+
+_PARAMS = {
+    "hidden_layer_sizes": (LAYER_SIZES,),
+    "activation": (HIDDEN_ACTIVATION,),
+    "solver": (Options("sgd", "adam", "lbfgs"),),
+    "alpha": (Number(0, None),),
+    "batch_size": (Options("auto"), Number(1, None, integral=True)),
+    "learning_rate": (Options("constant", "invscaling", "adaptive"),),
+    "learning_rate_init": (Number(0, None, low_open=True),),
+    "power_t": (Number(0, None),),
+    "max_iter": (Number(1, None, integral=True),),
+    "shuffle": (BOOL,),
+    "random_state": (RANDOM_STATE,),
+    "tol": (Number(0, None),),
+    "verbose": (VERBOSE,),
+    "warm_start": (BOOL,),
+    "momentum": (Number(0, 1),),
+    "nesterovs_momentum": (BOOL,),
+    "early_stopping": (BOOL,),
+    "validation_fraction": (Number(0, 1, high_open=True),),
+    "beta_1": (Number(0, 1, high_open=True),),
+    "beta_2": (Number(0, 1, high_open=True),),
+    "epsilon": (Number(0, None, low_open=True),),
+    "n_iter_no_change": (Number(1, None, integral=True), Options(np.inf)),
+    "max_fun": (Number(1, None, integral=True),),
+    "loss": (LOSS,),
+    "class_weight": (CLASS_WEIGHT,),
+}
+
+
+def _stochastic(est):
+    """partial_fit exists for the stochastic solvers only (as in MLPClassifier)."""
+    if est.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for the stochastic solvers 'sgd' and "
+            "'adam'; solver='lbfgs' fits in full batches."
+        )
+    return True
+
+
+class BackpropClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-layer perceptron classifier trained by hand-derived back-propagation.
+
+    The network and its training are those of ``deriving-backprop.md``: sigmoid
+    units, the quadratic cost J = ½‖a − y‖² by default, gradients from the
+    four back-propagation equations (``skbp.loss_and_gradients``), and an
+    optional L2 term.  Parameters, their meanings and the fitted attributes
+    are those of :class:`sklearn.neural_network.MLPClassifier` wherever the
+    concept exists, so ``BackpropClassifier(**mlp.get_params(),
+    loss="log_loss")`` trains the same model family as ``mlp``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of units of the ith hidden layer.
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='logistic'
+        Hidden activation σ.  The seed's network is 'logistic' (MLPClassifier's
+        default is 'relu').
+    solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
+        'sgd': mini-batch gradient descent with (Nesterov) momentum; 'adam':
+        Adam; 'lbfgs': full-batch L-BFGS-B through SciPy.
+    alpha : float, default=0.0001
+        L2 strength: the cost gains alpha / (2 n) Σ_l ‖W^(l)‖² (biases not
+        decayed, n = number of samples or the sum of their weights), exactly
+        MLPClassifier's alpha.  UFLDL's weight decay (λ/2) Σ‖W‖² added to a
+        *mean* cost is alpha = n λ.
+    batch_size : int or 'auto', default='auto'
+        Mini-batch size for the stochastic solvers; 'auto' is min(200, n).
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Schedule of the step size for solver='sgd'.
+    learning_rate_init : float, default=0.01
+        Initial step size (sgd, adam).
+    power_t : float, default=0.5
+        Exponent of 'invscaling'.
+    max_iter : int, default=200
+        Epochs (stochastic solvers) or iterations (lbfgs).
+    shuffle : bool, default=True
+        Shuffle the samples every epoch (stochastic solvers).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffles and the validation split.
+    tol : float, default=1e-4
+        Improvement below which an epoch counts as no progress (and lbfgs's
+        gradient tolerance).
+    verbose : bool or int, default=False
+        Print one line per epoch: iteration, loss, validation score, seconds.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution, and keep the optimizer's
+        state (velocities, Adam's moments) too, unlike MLPClassifier.
+    momentum : float, default=0.9
+        Momentum of 'sgd', in [0, 1].
+    nesterovs_momentum : bool, default=True
+        Nesterov's momentum for 'sgd'.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified), stop when
+        the validation accuracy stalls and restore the best weights.
+    validation_fraction : float, default=0.1
+        Share held out for early stopping, in [0, 1).
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Adam's moment decay rates, in [0, 1).
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+    n_iter_no_change : int, default=10
+        Epochs without ``tol`` improvement before stopping.
+    max_fun : int, default=15000
+        Cap on loss evaluations for 'lbfgs'.
+    loss : {'squared_error', 'log_loss'}, default='squared_error'
+        'squared_error': the seed's quadratic cost with sigmoid outputs on
+        one-hot targets.  'log_loss': cross-entropy with softmax (multiclass)
+        or sigmoid (binary, multilabel) outputs — MLPClassifier's model.
+    class_weight : None, 'balanced' or dict, default=None
+        Weights of the classes, multiplying ``sample_weight``; 'balanced' uses
+        n / (n_classes · n_c).  Not available for multilabel targets.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,) or list of it
+        Class labels.
+    coefs_ : list of ndarray
+        ``coefs_[l]`` of shape (n_units[l], n_units[l+1]): the seed's W^(l+1)
+        transposed.
+    intercepts_ : list of ndarray
+        ``intercepts_[l]`` of shape (n_units[l+1],).
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of output units.
+    out_activation_ : str
+        'logistic' or 'softmax'.
+    loss_ : float
+        The loss at the end of training (L2 term included).
+    best_loss_ : float or None
+        Lowest training loss seen (None with early stopping).
+    loss_curve_ : list of float
+        Loss after each epoch (each L-BFGS iteration for 'lbfgs').
+    validation_scores_ : list of float or None
+        Validation accuracy after each epoch, when there is validation data.
+    validation_loss_curve_ : list of float or None
+        Validation loss (data term) after each epoch, when there is
+        validation data.
+    best_validation_score_ : float or None
+        Best validation accuracy.
+    n_iter_ : int
+        Epochs (or L-BFGS iterations) run by the last call.
+    t_ : int
+        Training samples seen by the stochastic solvers, all calls together.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X had string column names.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : the reference this mirrors.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skbp import BackpropClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
+    >>> model = make_pipeline(StandardScaler(),
+    ...                       BackpropClassifier(max_iter=50, random_state=0))
+    >>> model.fit(X_tr, y_tr).score(X_te, y_te) > 0.95
+    True
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="logistic",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.01,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        loss="squared_error",
+        class_weight=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.loss = loss
+        self.class_weight = class_weight
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
+        """Train the network on (X, y).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows.  float32 trains in float32, anything else in float64.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multilabel indicator matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+        X_val, y_val : array-like, default=None
+            Your own validation data: monitored every epoch
+            (``validation_scores_``, ``validation_loss_curve_``) and, with
+            ``early_stopping=True``, used instead of a held-out split.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
+
+        Returns
+        -------
+        self : BackpropClassifier
+        """
+        self._validate_params()
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be given together.")
+        first = not (self.warm_start and hasattr(self, "coefs_"))
+        X, y, Y, sw = self._prepare(X, y, sample_weight, reset=first, classes=None)
+        self._random_state = check_random_state(self.random_state)
+        if first:
+            self._initialize(X.shape[1], Y.shape[1], Y.dtype)
+        val = None
+        if X_val is not None:
+            val = self._validation_data(X_val, y_val, sample_weight_val)
+        return self._train(X, y, Y, sw, val, incremental=False)
+
+    @available_if(_stochastic)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch over (X, y), keeping the optimizer's state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the whole stream; required on the first call
+            (except for multilabel y), ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : BackpropClassifier
+        """
+        self._validate_params()
+        if self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: it has no "
+                "held-out data to stop on. Set early_stopping=False."
+            )
+        first = not hasattr(self, "coefs_")
+        if first and classes is None and not _is_multilabel(y):
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: "
+                "every class the stream will contain, e.g. np.unique(y_all)."
+            )
+        X, y, Y, sw = self._prepare(X, y, sample_weight, reset=first,
+                                    classes=classes if first else None)
+        self._random_state = check_random_state(self.random_state)
+        if first:
+            self._initialize(X.shape[1], Y.shape[1], Y.dtype)
+        return self._train(X, y, Y, sw, None, incremental=True)
+
+    # --------------------------------------------------------- prediction
+
+    def predict(self, X):
+        """Predict class labels (or label indicators, for multilabel models).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        """
+        return self._decode(self._logits(X))
+
+    def predict_proba(self, X):
+        """Class probabilities; rows sum to one (per label, for multilabel).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        return _outputs.proba(self._logits(X), self.out_activation_,
+                              self._multilabel)
+
+    def predict_log_proba(self, X):
+        """Log of ``predict_proba``, computed stably from the logits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        return _outputs.log_proba(self._logits(X), self.out_activation_,
+                                  self._multilabel)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    # ------------------------------------------------------------ helpers
+
+    def _validate_params(self):
+        for name, constraints in _PARAMS.items():
+            check_param(type(self).__name__, name, getattr(self, name), *constraints)
+
+    def _layer_units(self, n_features, n_outputs):
+        sizes = self.hidden_layer_sizes
+        hidden = [int(sizes)] if np.ndim(sizes) == 0 else [int(s) for s in sizes]
+        return [n_features] + hidden + [n_outputs]
+
+    def _spec(self):
+        return NetSpec(self.activation, self.out_activation_, self.loss,
+                       float(self.alpha))
+
+    def _prepare(self, X, y, sample_weight, *, reset, classes):
+        """Validated X, labels y, encoded targets Y and combined weights."""
+        X, y = validate_data(self, X, y, reset=reset, accept_sparse=["csr", "csc"],
+                             multi_output=True, dtype=(np.float64, np.float32))
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        kind = check_targets(y)
+        if reset:
+            self._label_binarizer = fit_binarizer(y, classes)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            self._check_known_classes(y, kind)
+        Y = self._label_binarizer.transform(y).astype(X.dtype)
+        sw = check_sample_weight(sample_weight, X.shape[0])
+        if self.class_weight is not None and self._multilabel:
+            raise ValueError("class_weight is not supported for multilabel y.")
+        if not self._multilabel:
+            sw = combine_weights(sw, class_weights(self.class_weight, y, self.classes_))
+        if sparse.issparse(X):
+            X = X.tocsr()
+        return X, y, Y, sw
+
+    @property
+    def _multilabel(self):
+        return self._label_binarizer.y_type_ == "multilabel-indicator"
+
+    def _check_known_classes(self, y, kind):
+        if self._multilabel != (kind == "multilabel-indicator"):
+            raise ValueError(
+                "y's type changed between calls: the model was fitted on "
+                f"{self._label_binarizer.y_type_!r} targets, y is {kind!r}."
+            )
+        if self._multilabel:
+            if y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y has {y.shape[1]} labels; the model has {len(self.classes_)}."
+                )
+            return
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"y has classes {unseen.tolist()} that are not in classes_ "
+                f"{self.classes_.tolist()}; pass every class in the first call "
+                "(partial_fit's classes=...)."
+            )
+
+    def _initialize(self, n_features, n_outputs, dtype):
+        """Fresh weights, attributes and optimizer state."""
+        multiclass = n_outputs > 1 and not self._multilabel
+        self.out_activation_ = (
+            "softmax" if self.loss == "log_loss" and multiclass else "logistic"
+        )
+        units = self._layer_units(n_features, n_outputs)
+        self.n_outputs_ = n_outputs
+        self.n_layers_ = len(units)
+        params = _network.initial_params(units, self.activation,
+                                         self._random_state, dtype)
+        self.coefs_, self.intercepts_ = _network.unpack(params, units)
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = None if self.early_stopping else np.inf
+        self.validation_scores_ = None
+        self.validation_loss_curve_ = None
+        self.best_validation_score_ = None
+        self._no_improvement_count = 0
+        self._optimizer = None
+
+    def _validation_data(self, X_val, y_val, sample_weight_val):
+        X_val, y_val = validate_data(self, X_val, y_val, reset=False,
+                                     accept_sparse=["csr", "csc"], multi_output=True,
+                                     dtype=self.coefs_[0].dtype)
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = y_val.ravel()
+        self._check_known_classes(y_val, check_targets(y_val))
+        sw = check_sample_weight(sample_weight_val, X_val.shape[0],
+                                 name="sample_weight_val")
+        return X_val, y_val, sw
+
+    def _split_validation(self, X, y, Y, sw):
+        """Stratified hold-out for early stopping (plain split for multilabel)."""
+        arrays = [X, y, Y] + ([] if sw is None else [sw])
+        try:
+            parts = train_test_split(
+                *arrays, test_size=self.validation_fraction,
+                random_state=self._random_state,
+                stratify=None if self._multilabel else y,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"early_stopping could not hold out validation_fraction="
+                f"{self.validation_fraction} of {X.shape[0]} samples, stratified "
+                f"by class: {exc} Use more data, a larger validation_fraction, "
+                "pass X_val and y_val, or set early_stopping=False."
+            ) from None
+        train, val = parts[0::2], parts[1::2]
+        if val[0].shape[0] < 2 or self.validation_fraction == 0:
+            raise ValueError(
+                "early_stopping needs a validation set of at least 2 samples; "
+                f"validation_fraction={self.validation_fraction} of "
+                f"{X.shape[0]} gives {val[0].shape[0]}."
+            )
+        if sw is None:
+            train.append(None)
+            val.append(None)
+        return train, (val[0], val[1], val[3])
+
+    def _train(self, X, y, Y, sw, val, incremental):
+        params = _network.pack(self.coefs_, self.intercepts_)
+        units = _network.layer_units_of(self.coefs_)
+        self.coefs_, self.intercepts_ = _network.unpack(params, units)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore",
+                         divide="ignore"):
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(params, units, X, Y, sw, val)
+            else:
+                if self.early_stopping and val is None:
+                    (X, y, Y, sw), val = self._split_validation(X, y, Y, sw)
+                self._fit_stochastic(params, units, X, Y, sw, val, incremental)
+        return self
+
+    def _fit_lbfgs(self, params, units, X, Y, sw, val):
+        result, losses = fit_lbfgs(
+            params, units, X, Y, sw, self._spec(), max_iter=self.max_iter,
+            max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+        )
+        if not np.all(np.isfinite(params)):
+            raise ValueError(
+                "L-BFGS produced non-finite weights; scale X (e.g. StandardScaler) "
+                "or raise alpha."
+            )
+        self.n_iter_ = int(result.nit)
+        self.loss_ = float(result.fun)
+        self.loss_curve_ = losses or [self.loss_]
+        self.best_loss_ = min(self.loss_curve_)
+        if val is not None:
+            self._record_validation(val)
+        if result.status == 1:
+            warnings.warn(
+                f"lbfgs stopped at max_iter={self.max_iter} or max_fun="
+                f"{self.max_fun} before converging ({result.message}). Increase "
+                "max_iter or max_fun, or scale the data.",
+                ConvergenceWarning,
+            )
+
+    def _fit_stochastic(self, params, units, X, Y, sw, val, incremental):
+        if self._optimizer is None:
+            self._optimizer = make_optimizer(self, params.size, params.dtype)
+        epochs = Epochs(X, Y, sw, units, batch_size_for(self.batch_size, X.shape[0]),
+                        self._spec())
+        self._best_params = params.copy()
+        last_good = params.copy()
+        self.n_iter_ = 0
+        for _ in range(1 if incremental else self.max_iter):
+            start = time.perf_counter()
+            np.copyto(last_good, params)
+            try:
+                loss = epochs.run(params, self._optimizer, self._random_state,
+                                  self.shuffle)
+            except DivergenceError:
+                np.copyto(params, last_good)
+                raise ValueError(self._divergence_message()) from None
+            self.n_iter_ += 1
+            self.t_ += X.shape[0]
+            self.loss_ = loss
+            self.loss_curve_.append(loss)
+            best_before = self.best_validation_score_
+            if val is not None:
+                self._record_validation(val, params)
+            self._optimizer.epoch_ends(self.t_)
+            self._report(time.perf_counter() - start)
+            if self._stalled(best_before) and self._optimizer.stalled():
+                break
+        else:
+            if not incremental:
+                warnings.warn(
+                    f"Stochastic optimizer: max_iter={self.max_iter} epochs reached "
+                    "before the loss converged. Increase max_iter.",
+                    ConvergenceWarning,
+                )
+        if self.early_stopping:
+            np.copyto(params, self._best_params)
+
+    def _divergence_message(self):
+        return (
+            f"Training diverged in epoch {self.n_iter_ + 1}: the loss became "
+            f"non-finite. Lower learning_rate_init (now {self.learning_rate_init}) "
+            "or scale X (e.g. with StandardScaler). The weights of the last "
+            "finite epoch were kept."
+        )
+
+    def _stalled(self, best_score_before):
+        """Update the no-improvement count; True once it passes n_iter_no_change."""
+        if self.early_stopping:
+            best = -np.inf if best_score_before is None else best_score_before
+            improved = self.validation_scores_[-1] >= best + self.tol
+        else:
+            improved = self.loss_curve_[-1] <= self.best_loss_ - self.tol
+            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
+        self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
+        if self._no_improvement_count > self.n_iter_no_change:
+            self._no_improvement_count = 0
+            return True
+        return False
+
+    def _record_validation(self, val, params=None):
+        X_val, y_val, sw_val = val
+        Z = self._raw_logits(X_val)
+        score = accuracy_score(y_val, self._decode(Z), sample_weight=sw_val)
+        Y_val = self._label_binarizer.transform(y_val).astype(Z.dtype)
+        w, _ = normalised_weights(sw_val, Z.shape[0], Z.dtype)
+        A = OUTPUT_ACTIVATIONS[self.out_activation_](Z.copy())
+        loss = data_loss(self.loss, self.out_activation_, Z, A, Y_val, w,
+                         np.empty_like(Z))
+        if self.validation_scores_ is None:
+            self.validation_scores_, self.validation_loss_curve_ = [], []
+            self.best_validation_score_ = -np.inf
+        self.validation_scores_.append(float(score))
+        self.validation_loss_curve_.append(float(loss))
+        if score > self.best_validation_score_:
+            self.best_validation_score_ = float(score)
+            if params is not None:
+                self._best_params = params.copy()
+
+    def _report(self, seconds):
+        if not self.verbose:
+            return
+        line = f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}"
+        if self.validation_scores_:
+            line += f", validation score = {self.validation_scores_[-1]:.6f}"
+        print(f"{line}, time = {seconds:.3f}s")
+
+    def _logits(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"],
+                          dtype=(np.float64, np.float32))
+        if sparse.issparse(X):
+            X = X.tocsr()
+        return self._raw_logits(X.astype(self.coefs_[0].dtype, copy=False))
+
+    def _raw_logits(self, X):
+        Z = np.empty((X.shape[0], self.n_outputs_), self.coefs_[0].dtype)
+        for rows, chunk in chunked_logits(self.coefs_, self.intercepts_, X,
+                                          self.activation):
+            Z[rows] = chunk
+        return Z
+
+    def _decode(self, Z):
+        """Labels from logits: argmax z, or z > 0 for one output and multilabel."""
+        if self._multilabel:
+            return (Z > 0).astype(int)
+        if Z.shape[1] == 1:
+            return self.classes_[(Z[:, 0] > 0).astype(int)]
+        return self.classes_[np.argmax(Z, axis=1)]
+
+
+def _is_multilabel(y):
+    return np.ndim(y) == 2 and np.shape(y)[1] > 1

@@ -1,0 +1,197 @@
+"""The public loss-and-gradient function and its finite-difference check."""
+
+import numpy as np
+from sklearn.utils import check_array
+
+from . import _network
+from ._backprop import NetSpec, Workspace, backprop
+from ._losses import VALID_PAIRS, normalised_weights
+from ._params import (
+    HIDDEN_ACTIVATION,
+    LOSS,
+    OUTPUT_ACTIVATION,
+    InvalidParameterError,
+    Number,
+    check_param,
+)
+
+_OWNER = "loss_and_gradients"
+
+
+def loss_and_gradients(
+    coefs,
+    intercepts,
+    X,
+    Y,
+    *,
+    activation="logistic",
+    out_activation="logistic",
+    loss="squared_error",
+    alpha=0.0,
+    sample_weight=None,
+):
+    """Loss of a network on (X, Y) and its exact gradient, by back-propagation.
+
+    The gradient is derived by hand (``docs/derivation.md``): the seed's four
+    equations, in batch form, in ``skbp._backprop.backprop`` — the same
+    function the estimator's solvers call.
+
+    Parameters
+    ----------
+    coefs : list of ndarray
+        ``coefs[l]`` of shape (n_units[l], n_units[l+1]): the seed's weight
+        matrix transposed (MLPClassifier's ``coefs_`` layout).
+    intercepts : list of ndarray
+        ``intercepts[l]`` of shape (n_units[l+1],).
+    X : {array-like, sparse matrix} of shape (n_samples, n_units[0])
+        Input rows.
+    Y : array-like of shape (n_samples, n_units[-1])
+        Encoded targets (one-hot or indicator), float.
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='logistic'
+        Hidden activation σ.
+    out_activation : {'logistic', 'softmax', 'identity'}, default='logistic'
+        Output activation.
+    loss : {'squared_error', 'log_loss'}, default='squared_error'
+        ``'squared_error'``: the seed's J = ½‖a − y‖² summed over outputs.
+        ``'log_loss'``: cross-entropy (needs a logistic or softmax output).
+        Either is averaged over samples, weighted by ``sample_weight``.
+    alpha : float, default=0.0
+        L2 strength: adds alpha / (2 n) Σ_l ‖coefs[l]‖², biases not decayed,
+        with n the number of samples or the sum of ``sample_weight``.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights of the samples.
+
+    Returns
+    -------
+    loss : float
+    coef_grads : list of ndarray
+        ∂loss/∂coefs[l], shaped as ``coefs``.
+    intercept_grads : list of ndarray
+        ∂loss/∂intercepts[l], shaped as ``intercepts``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbp import loss_and_gradients
+    >>> coefs = [np.array([[0.5], [-0.5]])]
+    >>> intercepts = [np.array([0.0])]
+    >>> X = np.array([[1.0, 1.0]]); Y = np.array([[1.0]])
+    >>> loss, gW, gb = loss_and_gradients(coefs, intercepts, X, Y)
+    >>> round(loss, 6)   # ½ (σ(0) − 1)²
+    0.125
+    >>> gb[0]            # (σ(0) − 1) σ'(0) = −0.5 · 0.25
+    array([-0.125])
+    """
+    coefs, intercepts, X, Y, w, n_eff, spec = _validate(
+        coefs, intercepts, X, Y, activation, out_activation, loss, alpha,
+        sample_weight,
+    )
+    ws = Workspace(_network.layer_units_of(coefs), X.shape[0], X.dtype)
+    value = backprop(coefs, intercepts, X, Y, w, n_eff, spec, ws)
+    return value, [g.copy() for g in ws.coef_grads], [
+        g.copy() for g in ws.intercept_grads
+    ]
+
+
+def gradient_check(coefs, intercepts, X, Y, *, eps=1e-6, **kwargs):
+    """Relative error of ``loss_and_gradients`` against finite differences.
+
+    Each parameter θ_k is perturbed by ±``eps`` and the central difference
+    (J(θ + eps e_k) − J(θ − eps e_k)) / (2 eps) compared with the analytic
+    gradient g_k.  The relative error is ‖g − d‖ / (‖g‖ + ‖d‖) over all
+    parameters (UFLDL's and CS231n's measure): elementwise ratios would be
+    dominated by finite-difference noise on gradients that are nearly zero.
+
+    Parameters
+    ----------
+    coefs, intercepts, X, Y :
+        As for :func:`loss_and_gradients`.
+    eps : float, default=1e-6
+        The step of the central differences.
+    **kwargs :
+        activation, out_activation, loss, alpha, sample_weight: as for
+        :func:`loss_and_gradients`.
+
+    Returns
+    -------
+    relative_error : float
+        About 1e-9 or smaller for a correct gradient in float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbp import gradient_check
+    >>> rng = np.random.RandomState(0)
+    >>> coefs = [rng.randn(3, 4), rng.randn(4, 2)]
+    >>> intercepts = [rng.randn(4), rng.randn(2)]
+    >>> X, Y = rng.randn(5, 3), np.eye(2)[rng.randint(2, size=5)]
+    >>> gradient_check(coefs, intercepts, X, Y, alpha=0.1) < 1e-7
+    True
+    """
+    check_param("gradient_check", "eps", eps, Number(0, None, low_open=True))
+    _, coef_grads, intercept_grads = loss_and_gradients(
+        coefs, intercepts, X, Y, **kwargs
+    )
+    analytic = _network.pack(coef_grads, intercept_grads)
+    theta = _network.pack(coefs, intercepts, dtype=analytic.dtype)
+    units = _network.layer_units_of(coefs)
+    numeric = np.empty_like(theta)
+    for k in range(theta.size):
+        numeric[k] = _central_difference(theta, k, eps, units, X, Y, kwargs)
+    scale = np.linalg.norm(analytic) + np.linalg.norm(numeric)
+    return float(np.linalg.norm(analytic - numeric) / max(scale, np.finfo(float).tiny))
+
+
+def _central_difference(theta, k, eps, units, X, Y, kwargs):
+    """(J(θ + eps e_k) − J(θ − eps e_k)) / (2 eps)."""
+    values = []
+    for step in (eps, -eps):
+        shifted = theta.copy()
+        shifted[k] += step
+        c, b = _network.unpack(shifted, units)
+        values.append(loss_and_gradients(c, b, X, Y, **kwargs)[0])
+    return (values[0] - values[1]) / (2 * eps)
+
+
+def _validate(coefs, intercepts, X, Y, activation, out_activation, loss, alpha,
+              sample_weight):
+    """Checked arrays and options for ``loss_and_gradients``."""
+    check_param(_OWNER, "activation", activation, HIDDEN_ACTIVATION)
+    check_param(_OWNER, "out_activation", out_activation, OUTPUT_ACTIVATION)
+    check_param(_OWNER, "loss", loss, LOSS)
+    check_param(_OWNER, "alpha", alpha, Number(0, None))
+    if (loss, out_activation) not in VALID_PAIRS:
+        raise InvalidParameterError(
+            f"loss={loss!r} needs out_activation 'logistic' or 'softmax'; "
+            f"got out_activation={out_activation!r}."
+        )
+    X = check_array(X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+                    input_name="X")
+    coefs = [np.asarray(c, dtype=X.dtype) for c in coefs]
+    intercepts = [np.asarray(b, dtype=X.dtype) for b in intercepts]
+    _check_shapes(coefs, intercepts, X.shape[1])
+    Y = check_array(Y, dtype=X.dtype, ensure_2d=True, input_name="Y")
+    if Y.shape != (X.shape[0], coefs[-1].shape[1]):
+        raise ValueError(
+            f"Y must have shape (n_samples, n_outputs) = "
+            f"{(X.shape[0], coefs[-1].shape[1])}; got {Y.shape}."
+        )
+    w, n_eff = normalised_weights(sample_weight, X.shape[0], X.dtype)
+    spec = NetSpec(activation, out_activation, loss, float(alpha))
+    return coefs, intercepts, X, Y, w, n_eff, spec
+
+
+def _check_shapes(coefs, intercepts, n_features):
+    if len(coefs) == 0 or len(coefs) != len(intercepts):
+        raise ValueError(
+            "coefs and intercepts must be non-empty lists of the same length; "
+            f"got {len(coefs)} and {len(intercepts)}."
+        )
+    fan_in = n_features
+    for l, (W, b) in enumerate(zip(coefs, intercepts)):
+        if W.ndim != 2 or W.shape[0] != fan_in or b.shape != (W.shape[1],):
+            raise ValueError(
+                f"Layer {l}: coefs[{l}] must have shape ({fan_in}, n_out) and "
+                f"intercepts[{l}] shape (n_out,); got {W.shape} and {b.shape}."
+            )
+        fan_in = W.shape[1]

@@ -1,0 +1,93 @@
+"""The cost J at the output layer, and the seed's output error (BP1).
+
+Rows are samples.  ``w`` holds the rows' weights normalised to sum to one, or
+is None for the plain mean; every function here averages over rows with it.
+
+``squared_error`` is the seed's cost J = ½‖a − y‖², summed over outputs.
+``log_loss`` is cross-entropy: categorical with a softmax output, binary
+cross-entropy summed over outputs with a logistic output.  Both log-losses
+are computed from the logits z, never from log(a), so they stay finite for
+huge logits and never take log(0).
+"""
+
+import numpy as np
+
+from ._activations import logistic_derivative
+
+#: (loss, output activation) pairs that define a proper cost.
+VALID_PAIRS = {
+    ("squared_error", "logistic"),
+    ("squared_error", "softmax"),
+    ("squared_error", "identity"),
+    ("log_loss", "logistic"),
+    ("log_loss", "softmax"),
+}
+
+
+def normalised_weights(sample_weight, n_samples, dtype):
+    """Row weights summing to one (None when unweighted) and their raw sum."""
+    if sample_weight is None:
+        return None, float(n_samples)
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    if sw.ndim == 0:
+        sw = np.full(n_samples, float(sw))
+    if sw.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},); got {sw.shape}."
+        )
+    if not np.all(np.isfinite(sw)) or np.any(sw < 0):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    total = float(sw.sum())
+    if total <= 0:
+        raise ValueError("sample_weight must not be all zero: their sum is 0.")
+    return (sw / total).astype(dtype), total
+
+
+def _average(rows, w):
+    """Σ_i w_i rows_i, or the mean of rows when w is None."""
+    return float(rows.mean()) if w is None else float(rows @ w)
+
+
+def _row_dot(U, V):
+    """Σ_j U_ij V_ij for each row i, without a temporary."""
+    return np.einsum("ij,ij->i", U, V)
+
+
+def data_loss(loss, out_activation, Z, A, Y, w, scratch):
+    """Average per-sample cost of outputs ``A`` = g(``Z``) against targets ``Y``.
+
+    ``scratch`` is overwritten; ``Z``, ``A`` and ``Y`` are not.
+    """
+    if loss == "squared_error":
+        np.subtract(A, Y, out=scratch)
+        return 0.5 * _average(_row_dot(scratch, scratch), w)
+    if out_activation == "softmax":
+        # -Σ_j y_j log a_j with log a_j = z_j - logsumexp(z), and
+        # logsumexp(z) = max z - log(max a): a's largest entry is ≥ 1/k.
+        z_max = Z.max(axis=1)
+        np.subtract(z_max[:, None], Z, out=scratch)
+        rows = _row_dot(Y, scratch)
+        rows -= Y.sum(axis=1) * np.log(A.max(axis=1))
+        return _average(rows, w)
+    # Binary cross-entropy per output: -y log σ(z) - (1-y) log(1-σ(z))
+    # = log(1 + e^z) - y z.
+    np.logaddexp(0, Z, out=scratch)
+    return _average(scratch.sum(axis=1) - _row_dot(Y, Z), w)
+
+
+def output_error(loss, out_activation, A, Y, w, delta, scratch):
+    """(BP1) ε^(L) = ∂J/∂z^(L), each row scaled by its weight; into ``delta``.
+
+    With the seed's quadratic cost ε^(L) = (a − y) ⊙ σ'(z^(L)): the σ' factor
+    stays.  With cross-entropy and its canonical output (softmax or
+    logistic) the σ' factor cancels and ε^(L) = a − y.
+    """
+    np.subtract(A, Y, out=delta)
+    if loss == "squared_error":
+        if out_activation == "logistic":
+            logistic_derivative(A, delta, scratch)
+        elif out_activation == "softmax":
+            # Softmax's Jacobian: (J v)_j = a_j (v_j − Σ_k a_k v_k).
+            delta -= _row_dot(delta, A)[:, None]
+            delta *= A
+    delta *= (1.0 / A.shape[0]) if w is None else w[:, None]

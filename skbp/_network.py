@@ -1,0 +1,74 @@
+"""Parameter layout: the network's weights as views into one flat vector.
+
+``coefs[l]`` has shape (n_units[l], n_units[l+1]) and ``intercepts[l]`` shape
+(n_units[l+1],), scikit-learn's MLPClassifier layout: ``coefs[l]`` is the
+seed's W^(l) *transposed*, because rows of X are samples (z = a W + b rather
+than z = W a + b).  All coefficients come first in the flat vector, then all
+intercepts (MLPClassifier's packing order), so the L2 term is one dot product
+and an optimizer updates every parameter with a handful of vector operations.
+"""
+
+import numpy as np
+
+
+def n_params(layer_units):
+    """Number of weights and biases of a network with these layer sizes."""
+    pairs = list(zip(layer_units[:-1], layer_units[1:]))
+    return sum(i * o for i, o in pairs) + sum(o for _, o in pairs)
+
+
+def n_coefs(layer_units):
+    """Number of weights (biases excluded): the leading part of the vector."""
+    return sum(i * o for i, o in zip(layer_units[:-1], layer_units[1:]))
+
+
+def unpack(flat, layer_units):
+    """Views of ``flat`` shaped as ``(coefs, intercepts)``."""
+    coefs, intercepts, start = [], [], 0
+    for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
+        coefs.append(flat[start : start + fan_in * fan_out].reshape(fan_in, fan_out))
+        start += fan_in * fan_out
+    for fan_out in layer_units[1:]:
+        intercepts.append(flat[start : start + fan_out])
+        start += fan_out
+    return coefs, intercepts
+
+
+def pack(coefs, intercepts, dtype=None):
+    """A new flat vector holding ``coefs`` then ``intercepts``."""
+    parts = [np.ravel(p) for p in list(coefs) + list(intercepts)]
+    return np.concatenate(parts).astype(dtype or parts[0].dtype, copy=False)
+
+
+def layer_units_of(coefs):
+    """Layer sizes [n_features, hidden..., n_outputs] read off ``coefs``."""
+    return [coefs[0].shape[0]] + [c.shape[1] for c in coefs]
+
+
+def init_bound(fan_in, fan_out, activation):
+    """Half-width of the uniform initial weights of one layer.
+
+    Glorot & Bengio (2010) for logistic, tanh and identity units,
+    sqrt(6 / (fan_in + fan_out)), with MLPClassifier's factor 2 instead of 6
+    for logistic units; He et al. (2015) for relu, sqrt(6 / fan_in), whose
+    variance 2 / fan_in keeps a relu layer's output variance from halving.
+    """
+    if activation == "relu":
+        return np.sqrt(6.0 / fan_in)
+    factor = 2.0 if activation == "logistic" else 6.0
+    return np.sqrt(factor / (fan_in + fan_out))
+
+
+def initial_params(layer_units, activation, random_state, dtype):
+    """A flat vector of uniform random initial weights and biases.
+
+    Draws each layer's weights then its biases from ``random_state``, in
+    MLPClassifier's order, so that a logistic, tanh or identity network
+    starts from MLPClassifier's weights for the same seed.
+    """
+    coefs, intercepts = [], []
+    for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
+        bound = init_bound(fan_in, fan_out, activation)
+        coefs.append(random_state.uniform(-bound, bound, (fan_in, fan_out)))
+        intercepts.append(random_state.uniform(-bound, bound, fan_out))
+    return pack(coefs, intercepts).astype(dtype)

@@ -1,0 +1,132 @@
+"""Stochastic optimizers over the flat parameter vector, with their state.
+
+The update rules are MLPClassifier's, so the same hyperparameters mean the
+same thing; the state (velocities, Adam's moments and step count, the current
+learning rate) lives on the optimizer, which the estimator keeps between
+``fit`` (warm_start) and ``partial_fit`` calls.  Every update is a few
+in-place vector operations on the whole network at once.
+"""
+
+import numpy as np
+from scipy.linalg.blas import get_blas_funcs
+
+
+def _axpy(x, y, a):
+    """y += a x in place (BLAS axpy on contiguous 1-D arrays)."""
+    get_blas_funcs("axpy", (x, y))(x, y, a=a)
+
+
+class SGD:
+    """Mini-batch gradient descent with (Nesterov) momentum.
+
+    v ← μ v − η g;  θ ← θ + v  (Nesterov: θ ← θ + μ v − η g).
+
+    Parameters
+    ----------
+    n_params : int
+    dtype : numpy dtype
+    learning_rate_init : float
+        η at the start.
+    lr_schedule : {'constant', 'invscaling', 'adaptive'}
+        'invscaling': η = η₀ / (t + 1)^power_t with t the samples seen;
+        'adaptive': η /= 5 each time training stalls (see ``stalled``).
+    momentum : float
+        μ in [0, 1].
+    nesterov : bool
+    power_t : float
+    """
+
+    def __init__(self, n_params, dtype, learning_rate_init, lr_schedule="constant",
+                 momentum=0.9, nesterov=True, power_t=0.5):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate_init
+        self.lr_schedule = lr_schedule
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocity = np.zeros(n_params, dtype)
+
+    def step(self, params, grad):
+        """Update ``params`` in place from the gradient ``grad``."""
+        mu, eta, v = self.momentum, self.learning_rate, self.velocity
+        v *= mu
+        _axpy(grad, v, -eta)
+        if self.nesterov:
+            _axpy(v, params, mu)
+            _axpy(grad, params, -eta)
+        else:
+            params += v
+
+    def epoch_ends(self, samples_seen):
+        """Decay η at an epoch's end when the schedule is 'invscaling'."""
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (
+                (samples_seen + 1) ** self.power_t
+            )
+
+    def stalled(self):
+        """Training stalled: shrink η ('adaptive') and say whether to stop."""
+        if self.lr_schedule != "adaptive" or self.learning_rate <= 1e-6:
+            return True
+        self.learning_rate /= 5.0
+        return False
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2014, arXiv:1412.6980), with MLPClassifier's form.
+
+    m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;
+    θ ← θ − η √(1 − β₂ᵗ) / (1 − β₁ᵗ) · m / (√v + ε).
+
+    Parameters
+    ----------
+    n_params : int
+    dtype : numpy dtype
+    learning_rate_init : float
+    beta_1, beta_2 : float
+        Decay rates of the first and second moments, in [0, 1).
+    epsilon : float
+    """
+
+    def __init__(self, n_params, dtype, learning_rate_init, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate_init
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.t = 0
+        self.m = np.zeros(n_params, dtype)
+        self.v = np.zeros(n_params, dtype)
+        self._work = np.zeros(n_params, dtype)
+
+    def step(self, params, grad):
+        """Update ``params`` in place from the gradient ``grad``."""
+        b1, b2, m, v, work = self.beta_1, self.beta_2, self.m, self.v, self._work
+        self.t += 1
+        m *= b1
+        _axpy(grad, m, 1 - b1)
+        np.square(grad, out=work)
+        v *= b2
+        _axpy(work, v, 1 - b2)
+        self.learning_rate = (
+            self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        )
+        np.sqrt(v, out=work)
+        work += self.epsilon
+        np.divide(m, work, out=work)
+        _axpy(work, params, -self.learning_rate)
+
+    def epoch_ends(self, samples_seen):
+        """Adam keeps its own step size: nothing to do."""
+
+    def stalled(self):
+        """Training stalled: Adam always stops."""
+        return True
+
+
+def make_optimizer(est, n_params, dtype):
+    """The optimizer that ``est.solver`` names, with ``est``'s settings."""
+    if est.solver == "sgd":
+        return SGD(n_params, dtype, est.learning_rate_init, est.learning_rate,
+                   est.momentum, est.nesterovs_momentum, est.power_t)
+    return Adam(n_params, dtype, est.learning_rate_init, est.beta_1, est.beta_2,
+                est.epsilon)

@@ -1,0 +1,134 @@
+"""Validation of hyperparameters and keyword arguments, with clear errors.
+
+Every error names the parameter, what it got and what is allowed.
+"""
+
+import numbers
+
+import numpy as np
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A hyperparameter or argument outside its allowed values.
+
+    Subclasses both ValueError and TypeError, as scikit-learn's own
+    parameter errors do, so callers may catch either.
+    """
+
+
+class Options:
+    """One of a fixed set of values (strings, booleans or None)."""
+
+    def __init__(self, *options):
+        self.options = options
+
+    def accepts(self, value):
+        return any(value is o or (type(value) is type(o) and value == o)
+                   for o in self.options)
+
+    def __str__(self):
+        return " or ".join(repr(o) for o in self.options)
+
+
+class Number:
+    """A real (or integral) number in an interval."""
+
+    def __init__(self, low=None, high=None, *, integral=False,
+                 low_open=False, high_open=False):
+        self.low, self.high, self.integral = low, high, integral
+        self.low_open, self.high_open = low_open, high_open
+
+    def accepts(self, value):
+        kind = numbers.Integral if self.integral else numbers.Real
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind):
+            return False
+        if np.isnan(value):
+            return False
+        if self.low is not None and (value < self.low
+                                     or (self.low_open and value == self.low)):
+            return False
+        return self.high is None or not (value > self.high
+                                         or (self.high_open and value == self.high))
+
+    def __str__(self):
+        kind = "an int" if self.integral else "a float"
+        left = "(" if self.low_open else "["
+        right = ")" if self.high_open else "]"
+        low = "-inf" if self.low is None else self.low
+        high = "inf" if self.high is None else self.high
+        return f"{kind} in {left}{low}, {high}{right}"
+
+
+class Predicate:
+    """Anything a function accepts, described in words."""
+
+    def __init__(self, test, description):
+        self.test, self.description = test, description
+
+    def accepts(self, value):
+        try:
+            return bool(self.test(value))
+        except Exception:
+            return False
+
+    def __str__(self):
+        return self.description
+
+
+def check_param(owner, name, value, *constraints):
+    """Raise InvalidParameterError unless one of ``constraints`` accepts ``value``."""
+    if not any(c.accepts(value) for c in constraints):
+        allowed = " or ".join(str(c) for c in constraints)
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be {allowed}; got {value!r}."
+        )
+    return value
+
+
+def _is_layer_sizes(value):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return value >= 1
+    sizes = list(value)
+    return all(
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1
+        for s in sizes
+    )
+
+
+LAYER_SIZES = Predicate(
+    _is_layer_sizes, "a positive int or a sequence of positive ints (may be empty)"
+)
+
+
+def _is_random_state(value):
+    return value is None or isinstance(value, np.random.RandomState) or (
+        isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        and 0 <= value < 2**32
+    )
+
+
+RANDOM_STATE = Predicate(
+    _is_random_state, "None, an int in [0, 2**32 - 1] or a numpy RandomState"
+)
+
+
+def _is_class_weight(value):
+    return value is None or value == "balanced" or (
+        isinstance(value, dict)
+        and all(isinstance(v, numbers.Real) and not isinstance(v, bool)
+                and np.isfinite(v) and v >= 0 for v in value.values())
+    )
+
+
+CLASS_WEIGHT = Predicate(
+    _is_class_weight, "None, 'balanced' or a dict {class: weight >= 0}"
+)
+
+BOOL = Options(True, False)
+HIDDEN_ACTIVATION = Options("identity", "logistic", "tanh", "relu")
+OUTPUT_ACTIVATION = Options("logistic", "softmax", "identity")
+LOSS = Options("squared_error", "log_loss")
+VERBOSE = Predicate(
+    lambda v: isinstance(v, (bool, np.bool_, numbers.Integral)) and v >= 0,
+    "a bool or an int >= 0",
+)

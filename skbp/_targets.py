@@ -1,0 +1,77 @@
+"""Targets: label encoding, class weights and sample weights."""
+
+import numpy as np
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+
+def check_targets(y):
+    """Validate classification targets; returns the target type."""
+    check_classification_targets(y)
+    kind = type_of_target(y, input_name="y")
+    if kind not in ("binary", "multiclass", "multilabel-indicator"):
+        raise ValueError(
+            f"y must be binary, multiclass or a multilabel indicator matrix; "
+            f"got a {kind!r} target."
+        )
+    return kind
+
+
+def fit_binarizer(y, classes=None):
+    """A LabelBinarizer fitted on ``classes`` (or on y's labels)."""
+    binarizer = LabelBinarizer()
+    binarizer.fit(y if classes is None else classes)
+    if binarizer.y_type_ != "multilabel-indicator" and len(binarizer.classes_) < 2:
+        raise ValueError(
+            f"y has only one class ({binarizer.classes_[0]!r}); a classifier "
+            "needs samples of at least 2 classes."
+        )
+    return binarizer
+
+
+def check_sample_weight(sample_weight, n_samples, name="sample_weight"):
+    """A float64 copy of ``sample_weight``, checked: finite, ≥ 0, shape (n,)."""
+    if sample_weight is None:
+        return None
+    sw = np.asarray(sample_weight)
+    if sw.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be numeric; got dtype {sw.dtype}.")
+    sw = np.array(np.broadcast_to(sw, (n_samples,)) if sw.ndim == 0 else sw,
+                  dtype=np.float64)
+    if sw.shape != (n_samples,):
+        raise ValueError(f"{name} must have shape ({n_samples},); got {sw.shape}.")
+    if not np.all(np.isfinite(sw)) or np.any(sw < 0):
+        raise ValueError(f"{name} must be finite and non-negative.")
+    if sw.sum() <= 0:
+        raise ValueError(f"{name} must not be all zero: their sum is 0.")
+    return sw
+
+
+def class_weights(class_weight, y, classes):
+    """Per-sample weights from ``class_weight`` (None when it is None).
+
+    'balanced' gives class c the weight n / (k · n_c), over the k classes
+    present in ``y``; a dict maps class labels to weights (others get 1).
+    """
+    if class_weight is None:
+        return None
+    if class_weight == "balanced":
+        present, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
+        return (len(y) / (len(present) * counts))[inverse]
+    unknown = [c for c in class_weight if c not in set(classes.tolist())]
+    if unknown:
+        raise ValueError(
+            f"class_weight has keys {unknown} that are not classes of y; "
+            f"the classes are {classes.tolist()}."
+        )
+    table = np.array([float(class_weight.get(c, 1.0)) for c in classes.tolist()])
+    return table[np.searchsorted(classes, y)]
+
+
+def combine_weights(sample_weight, per_class):
+    """sample_weight × class weight, either possibly None."""
+    if per_class is None:
+        return sample_weight
+    if sample_weight is None:
+        return per_class
+    return sample_weight * per_class

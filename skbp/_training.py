@@ -1,0 +1,126 @@
+"""The training engine: mini-batch epochs and full-batch L-BFGS.
+
+Both call ``_backprop.backprop`` for the loss and gradient.  An ``Epochs``
+object allocates everything a stochastic epoch needs once per fit —
+activations, errors, the gradient, the gathered mini-batch — so that the
+loop over mini-batches allocates nothing that could be allocated once.
+"""
+
+import numpy as np
+import scipy.optimize
+from scipy import sparse
+
+from . import _network
+from ._backprop import Workspace, backprop
+from ._losses import normalised_weights
+
+
+class DivergenceError(ValueError):
+    """Training produced a non-finite loss."""
+
+
+def batch_size_for(batch_size, n_samples):
+    """'auto' → min(200, n_samples); an int is clipped to [1, n_samples]."""
+    if batch_size == "auto":
+        return min(200, n_samples)
+    return int(np.clip(batch_size, 1, n_samples))
+
+
+class Epochs:
+    """Runs epochs of mini-batch training on fixed data.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+        Encoded targets, X's dtype.
+    sample_weight : ndarray of shape (n_samples,) or None
+    layer_units : list of int
+    batch_size : int
+    spec : NetSpec
+    """
+
+    def __init__(self, X, Y, sample_weight, layer_units, batch_size, spec):
+        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.units, self.batch_size, self.spec = layer_units, batch_size, spec
+        n, dtype = X.shape[0], Y.dtype
+        self.ws = Workspace(layer_units, batch_size, dtype)
+        self.order = np.arange(n)
+        self.total_weight = n if sample_weight is None else float(sample_weight.sum())
+        if not sparse.issparse(X):
+            self.X_batch = np.empty((batch_size, X.shape[1]), X.dtype)
+        self.Y_batch = np.empty((batch_size, Y.shape[1]), dtype)
+
+    def run(self, params, optimizer, rng, shuffle):
+        """One pass over the data; updates ``params`` in place.
+
+        Returns the epoch's loss: the batches' losses averaged with the
+        batches' weights.  Raises DivergenceError at a non-finite loss.
+        """
+        if shuffle:
+            rng.shuffle(self.order)  # the same draws as sklearn.utils.shuffle
+        coefs, intercepts = _network.unpack(params, self.units)
+        total = 0.0
+        for start in range(0, self.X.shape[0], self.batch_size):
+            idx = self.order[start : start + self.batch_size]
+            X_b, Y_b, w, n_eff = self._gather(idx, shuffle)
+            if n_eff == 0:  # only zero-weight samples: nothing to learn
+                continue
+            loss = backprop(coefs, intercepts, X_b, Y_b, w, n_eff, self.spec, self.ws)
+            if not np.isfinite(loss):
+                raise DivergenceError(f"non-finite loss ({loss}) on a mini-batch")
+            optimizer.step(params, self.ws.grad)
+            total += loss * n_eff
+        return total / self.total_weight
+
+    def _gather(self, idx, shuffled):
+        """The mini-batch rows ``idx``: X, Y, normalised weights and weight sum."""
+        m = len(idx)
+        if sparse.issparse(self.X):
+            X_b = self.X[idx]
+        elif shuffled:
+            X_b = np.take(self.X, idx, axis=0, out=self.X_batch[:m])
+        else:
+            X_b = self.X[idx[0] : idx[0] + m]
+        Y_b = np.take(self.Y, idx, axis=0, out=self.Y_batch[:m])
+        if self.sample_weight is None:
+            return X_b, Y_b, None, float(m)
+        sw = self.sample_weight[idx]
+        total = float(sw.sum())
+        if total == 0:
+            return X_b, Y_b, None, 0.0
+        return X_b, Y_b, (sw / total).astype(Y_b.dtype), total
+
+
+def fit_lbfgs(params, layer_units, X, Y, sample_weight, spec, *, max_iter,
+              max_fun, tol, verbose):
+    """Minimise the full-batch loss with SciPy's L-BFGS-B, in place on ``params``.
+
+    Returns
+    -------
+    result : scipy.optimize.OptimizeResult
+    losses : list of float
+        The loss after each L-BFGS iteration.
+    """
+    w, n_eff = normalised_weights(sample_weight, X.shape[0], Y.dtype)
+    ws = Workspace(layer_units, X.shape[0], Y.dtype)
+    losses = []
+
+    def fun(theta):
+        coefs, intercepts = _network.unpack(theta.astype(Y.dtype, copy=False),
+                                            layer_units)
+        loss = backprop(coefs, intercepts, X, Y, w, n_eff, spec, ws)
+        return loss, ws.grad.astype(np.float64)
+
+    def record(intermediate_result):
+        losses.append(float(intermediate_result.fun))
+        if verbose:
+            print(f"Iteration {len(losses)}, loss = {losses[-1]:.8f}")
+
+    result = scipy.optimize.minimize(
+        fun, params.astype(np.float64), method="L-BFGS-B", jac=True,
+        callback=record,
+        options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+    )
+    params[:] = result.x
+    return result, losses

@@ -138,7 +138,9 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         or sigmoid (binary, multilabel) outputs — MLPClassifier's model.
     class_weight : None, 'balanced' or dict, default=None
         Weights of the classes, multiplying ``sample_weight``; 'balanced' uses
-        n / (n_classes · n_c).  Not available for multilabel targets.
+        n / (n_classes · n_c), with n_c counted by sample weight.  For
+        multilabel y only 'balanced' applies: each label's balanced weight,
+        multiplied over labels (``sklearn.utils.class_weight.compute_sample_weight``).
 
     Attributes
     ----------
@@ -340,6 +342,22 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         """
         return self._decode(self._logits(X))
 
+    def decision_function(self, X):
+        """The output layer's logits z^(L), the scores behind ``predict``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            One column (raveled) for binary models, whose positive scores
+            predict ``classes_[1]``; else one per class or label.
+        """
+        Z = self._logits(X)
+        return Z.ravel() if Z.shape[1] == 1 and not self._multilabel else Z
+
     def predict_proba(self, X):
         """Class probabilities; rows sum to one (per label, for multilabel).
 
@@ -404,10 +422,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             self._check_known_classes(y, kind)
         Y = self._label_binarizer.transform(y).astype(X.dtype)
         sw = check_sample_weight(sample_weight, X.shape[0])
-        if self.class_weight is not None and self._multilabel:
-            raise ValueError("class_weight is not supported for multilabel y.")
-        if not self._multilabel:
-            sw = combine_weights(sw, class_weights(self.class_weight, y, self.classes_))
+        sw = combine_weights(sw, class_weights(self.class_weight, y, self.classes_,
+                                               sw, self._multilabel))
         if sparse.issparse(X):
             X = X.tocsr()
         return X, y, Y, sw

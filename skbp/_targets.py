@@ -2,6 +2,7 @@
 
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 
@@ -47,17 +48,30 @@ def check_sample_weight(sample_weight, n_samples, name="sample_weight"):
     return sw
 
 
-def class_weights(class_weight, y, classes):
+def class_weights(class_weight, y, classes, sample_weight=None, multilabel=False):
     """Per-sample weights from ``class_weight`` (None when it is None).
 
-    'balanced' gives class c the weight n / (k · n_c), over the k classes
-    present in ``y``; a dict maps class labels to weights (others get 1).
+    'balanced' gives class c the weight n / (k · n_c) over the k classes
+    present in ``y``, counting samples by ``sample_weight`` (so that a weight
+    of 2 and a repeated sample stay the same thing); a dict maps class labels
+    to weights (classes it omits get 1).
     """
     if class_weight is None:
         return None
+    if multilabel:
+        if class_weight != "balanced":
+            raise ValueError(
+                "class_weight for multilabel y must be None or 'balanced'; got a "
+                f"{type(class_weight).__name__}."
+            )
+        return compute_sample_weight("balanced", y)
     if class_weight == "balanced":
-        present, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
-        return (len(y) / (len(present) * counts))[inverse]
+        present, inverse = np.unique(y, return_inverse=True)
+        sw = np.ones(len(y)) if sample_weight is None else sample_weight
+        counts = np.bincount(inverse, weights=sw, minlength=len(present))
+        with np.errstate(divide="ignore"):
+            per_class = np.where(counts > 0, sw.sum() / (len(present) * counts), 0.0)
+        return per_class[inverse]
     unknown = [c for c in class_weight if c not in set(classes.tolist())]
     if unknown:
         raise ValueError(

@@ -67,6 +67,7 @@ class Workspace:
         self.coef_grads, self.intercept_grads = _network.unpack(
             self.grad, layer_units
         )
+        self.decay = [np.empty_like(g) for g in self.coef_grads]
         self._n_rows = n_rows
         self._views = {n_rows: self}
 
@@ -169,7 +170,8 @@ def backprop(coefs, intercepts, X, Y, w, n_eff, spec, ws):
     output_error(spec.loss, spec.out_activation, A[-1], Y, w, E[-1], work[-1])  # BP1
     for l in range(len(coefs) - 1, -1, -1):
         a_l = X if l == 0 else A[l - 1]
-        _weight_gradient(a_l, E[l], coefs[l], spec.alpha / n_eff, ws.coef_grads[l])
+        _weight_gradient(a_l, E[l], coefs[l], spec.alpha / n_eff, ws.coef_grads[l],
+                         ws.decay[l])
         E[l].sum(axis=0, out=ws.intercept_grads[l])  # BP4: ∂J/∂b^(l) = ε^(l+1)
         if l > 0:
             np.matmul(E[l], coefs[l].T, out=E[l - 1])  # BP2: ε^(l) = W^(l)ᵀ ε^(l+1)
@@ -177,11 +179,11 @@ def backprop(coefs, intercepts, X, Y, w, n_eff, spec, ws):
     return loss
 
 
-def _weight_gradient(a, delta, W, decay, out):
+def _weight_gradient(a, delta, W, decay, out, scratch):
     """(BP3) ∂J/∂W^(l) = ε^(l+1) a^(l)ᵀ, plus the weight decay (alpha/n) W^(l)."""
     if sparse.issparse(a):
         out[...] = safe_sparse_dot(a.T, delta)
     else:
         np.matmul(a.T, delta, out=out)
     if decay:
-        out += decay * W
+        out += np.multiply(W, decay, out=scratch)

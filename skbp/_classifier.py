@@ -340,7 +340,10 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
-        return self._decode(self._logits(X))
+        check_is_fitted(self)
+        n_cols = len(self.classes_) if self._multilabel else 0
+        dtype = int if self._multilabel else self.classes_.dtype
+        return self._per_chunk(X, self._decode, n_cols, dtype)
 
     def decision_function(self, X):
         """The output layer's logits z^(L), the scores behind ``predict``.
@@ -355,7 +358,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             One column (raveled) for binary models, whose positive scores
             predict ``classes_[1]``; else one per class or label.
         """
-        Z = self._logits(X)
+        check_is_fitted(self)
+        Z = self._per_chunk(X, np.copy, self.n_outputs_, self.coefs_[0].dtype)
         return Z.ravel() if Z.shape[1] == 1 and not self._multilabel else Z
 
     def predict_proba(self, X):
@@ -370,8 +374,11 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
-        return _outputs.proba(self._logits(X), self.out_activation_,
-                              self._multilabel)
+        check_is_fitted(self)
+        return self._per_chunk(
+            X, lambda Z: _outputs.proba(Z, self.out_activation_, self._multilabel),
+            len(self.classes_), self.coefs_[0].dtype,
+        )
 
     def predict_log_proba(self, X):
         """Log of ``predict_proba``, computed stably from the logits.
@@ -384,8 +391,11 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        return _outputs.log_proba(self._logits(X), self.out_activation_,
-                                  self._multilabel)
+        check_is_fitted(self)
+        return self._per_chunk(
+            X, lambda Z: _outputs.log_proba(Z, self.out_activation_, self._multilabel),
+            len(self.classes_), self.coefs_[0].dtype,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -638,15 +648,26 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             line += f", validation score = {self.validation_scores_[-1]:.6f}"
         print(f"{line}, time = {seconds:.3f}s")
 
-    def _logits(self, X):
-        check_is_fitted(self)
+    def _per_chunk(self, X, fn, n_cols, dtype):
+        """``fn`` of the logits of X, computed chunk by chunk into one array.
+
+        Extra memory beyond the result stays bounded however large X is.
+        ``n_cols`` = 0 gives a 1-D result.
+        """
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"],
                           dtype=(np.float64, np.float32))
         if sparse.issparse(X):
             X = X.tocsr()
-        return self._raw_logits(X.astype(self.coefs_[0].dtype, copy=False))
+        X = X.astype(self.coefs_[0].dtype, copy=False)
+        out = np.empty((X.shape[0], n_cols) if n_cols else X.shape[0], dtype)
+        with np.errstate(over="ignore", under="ignore"):
+            for rows, Z in chunked_logits(self.coefs_, self.intercepts_, X,
+                                          self.activation):
+                out[rows] = fn(Z)
+        return out
 
     def _raw_logits(self, X):
+        """Logits of already validated X, as one array."""
         Z = np.empty((X.shape[0], self.n_outputs_), self.coefs_[0].dtype)
         for rows, chunk in chunked_logits(self.coefs_, self.intercepts_, X,
                                           self.activation):

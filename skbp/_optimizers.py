@@ -8,12 +8,10 @@ in-place vector operations on the whole network at once.
 """
 
 import numpy as np
-from scipy.linalg.blas import get_blas_funcs
 
-
-def _axpy(x, y, a):
-    """y += a x in place (BLAS axpy on contiguous 1-D arrays)."""
-    get_blas_funcs("axpy", (x, y))(x, y, a=a)
+# Vector updates use NumPy ufuncs into preallocated scratch rather than BLAS
+# level-1 calls: they are memory-bound either way, and threaded BLAS axpy is
+# very slow whenever the cores are shared.
 
 
 class SGD:
@@ -45,15 +43,21 @@ class SGD:
         self.nesterov = nesterov
         self.power_t = power_t
         self.velocity = np.zeros(n_params, dtype)
+        self._step = np.zeros(n_params, dtype)
 
     def step(self, params, grad):
         """Update ``params`` in place from the gradient ``grad``."""
-        mu, eta, v = self.momentum, self.learning_rate, self.velocity
+        mu, v, step = self.momentum, self.velocity, self._step
+        np.multiply(grad, self.learning_rate, out=step)  # η g
+        if mu == 0:  # plain gradient descent: θ ← θ − η g
+            params -= step
+            return
         v *= mu
-        _axpy(grad, v, -eta)
+        v -= step  # v ← μ v − η g
         if self.nesterov:
-            _axpy(v, params, mu)
-            _axpy(grad, params, -eta)
+            params -= step
+            np.multiply(v, mu, out=step)
+            params += step  # θ ← θ + μ v − η g
         else:
             params += v
 
@@ -103,17 +107,20 @@ class Adam:
         b1, b2, m, v, work = self.beta_1, self.beta_2, self.m, self.v, self._work
         self.t += 1
         m *= b1
-        _axpy(grad, m, 1 - b1)
+        np.multiply(grad, 1 - b1, out=work)
+        m += work
         np.square(grad, out=work)
+        work *= 1 - b2
         v *= b2
-        _axpy(work, v, 1 - b2)
+        v += work
         self.learning_rate = (
             self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         )
         np.sqrt(v, out=work)
         work += self.epsilon
         np.divide(m, work, out=work)
-        _axpy(work, params, -self.learning_rate)
+        work *= self.learning_rate
+        params -= work
 
     def epoch_ends(self, samples_seen):
         """Adam keeps its own step size: nothing to do."""

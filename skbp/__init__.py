@@ -5,7 +5,16 @@ from ._classifier import BackpropClassifier
 from ._gradient import gradient_check, loss_and_gradients
 from ._params import InvalidParameterError
 
+#: The types a saved BackpropClassifier holds beyond NumPy's and scikit-learn's:
+#: ``skops.io.load(path, trusted=TRUSTED_SKOPS_TYPES)`` loads one safely.
+TRUSTED_SKOPS_TYPES = [
+    "skbp._classifier.BackpropClassifier",
+    "skbp._optimizers.Adam",
+    "skbp._optimizers.SGD",
+]
+
 __all__ = [
+    "TRUSTED_SKOPS_TYPES",
     "BackpropClassifier",
     "InvalidParameterError",
     "gradient_check",

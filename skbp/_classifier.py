@@ -1,5 +1,7 @@
 """BackpropClassifier: the estimator."""
 
+import copy
+import functools
 import time
 import warnings
 
@@ -55,6 +57,29 @@ _PARAMS = {
     "loss": (LOSS,),
     "class_weight": (CLASS_WEIGHT,),
 }
+
+
+def _atomic(method):
+    """Undo a training call that diverges: the model stays as it was before.
+
+    A first fit that diverges leaves the model unfitted; a warm-start or
+    partial_fit call leaves the weights and optimizer state of the last
+    successful call.  The DivergenceError (a ValueError) then propagates.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        params = self.get_params(deep=False)
+        saved = {k: copy.deepcopy(v) for k, v in vars(self).items() if k not in params}
+        try:
+            return method(self, *args, **kwargs)
+        except DivergenceError:
+            for name in [k for k in vars(self) if k not in params]:
+                delattr(self, name)
+            vars(self).update(saved)
+            raise
+
+    return wrapper
 
 
 def _stochastic(est):
@@ -255,6 +280,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
 
+    @_atomic
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
             sample_weight_val=None):
         """Train the network on (X, y).
@@ -283,6 +309,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("X_val and y_val must be given together.")
         first = not (self.warm_start and hasattr(self, "coefs_"))
         X, y, Y, sw = self._prepare(X, y, sample_weight, reset=first, classes=None)
+        if not first:
+            self._check_same_architecture(X.shape[1], Y.shape[1])
         self._random_state = check_random_state(self.random_state)
         if first:
             self._initialize(X.shape[1], Y.shape[1], Y.dtype)
@@ -292,6 +320,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         return self._train(X, y, Y, sw, val, incremental=False)
 
     @available_if(_stochastic)
+    @_atomic
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch over (X, y), keeping the optimizer's state.
 
@@ -462,6 +491,15 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 "(partial_fit's classes=...)."
             )
 
+    def _check_same_architecture(self, n_features, n_outputs):
+        units = self._layer_units(n_features, n_outputs)
+        if units != _network.layer_units_of(self.coefs_):
+            raise ValueError(
+                f"warm_start=True needs the fitted architecture: hidden_layer_sizes "
+                f"{units[1:-1]} differs from the fitted {self.coefs_ and [c.shape[1] for c in self.coefs_[:-1]]}. "
+                "Set warm_start=False to train a new network."
+            )
+
     def _initialize(self, n_features, n_outputs, dtype):
         """Fresh weights, attributes and optimizer state."""
         multiclass = n_outputs > 1 and not self._multilabel
@@ -542,10 +580,11 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             params, units, X, Y, sw, self._spec(), max_iter=self.max_iter,
             max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
         )
-        if not np.all(np.isfinite(params)):
-            raise ValueError(
-                "L-BFGS produced non-finite weights; scale X (e.g. StandardScaler) "
-                "or raise alpha."
+        if not (np.all(np.isfinite(params)) and np.isfinite(result.fun)):
+            raise DivergenceError(
+                "L-BFGS produced a non-finite loss or weights. Scale X (e.g. with "
+                "StandardScaler) or raise alpha. The model was left as it was "
+                "before this call."
             )
         self.n_iter_ = int(result.nit)
         self.loss_ = float(result.fun)
@@ -562,22 +601,19 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             )
 
     def _fit_stochastic(self, params, units, X, Y, sw, val, incremental):
-        if self._optimizer is None:
-            self._optimizer = make_optimizer(self, params.size, params.dtype)
+        self._optimizer = make_optimizer(self, params.size, params.dtype,
+                                         previous=self._optimizer)
         epochs = Epochs(X, Y, sw, units, batch_size_for(self.batch_size, X.shape[0]),
                         self._spec())
         self._best_params = params.copy()
-        last_good = params.copy()
         self.n_iter_ = 0
         for _ in range(1 if incremental else self.max_iter):
             start = time.perf_counter()
-            np.copyto(last_good, params)
             try:
                 loss = epochs.run(params, self._optimizer, self._random_state,
                                   self.shuffle)
             except DivergenceError:
-                np.copyto(params, last_good)
-                raise ValueError(self._divergence_message()) from None
+                raise DivergenceError(self._divergence_message()) from None
             self.n_iter_ += 1
             self.t_ += X.shape[0]
             self.loss_ = loss
@@ -603,8 +639,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         return (
             f"Training diverged in epoch {self.n_iter_ + 1}: the loss became "
             f"non-finite. Lower learning_rate_init (now {self.learning_rate_init}) "
-            "or scale X (e.g. with StandardScaler). The weights of the last "
-            "finite epoch were kept."
+            "or scale X (e.g. with StandardScaler). The model was left as it was "
+            "before this call."
         )
 
     def _stalled(self, best_score_before):

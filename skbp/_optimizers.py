@@ -130,10 +130,28 @@ class Adam:
         return True
 
 
-def make_optimizer(est, n_params, dtype):
-    """The optimizer that ``est.solver`` names, with ``est``'s settings."""
+def make_optimizer(est, n_params, dtype, previous=None):
+    """The optimizer that ``est.solver`` names, with ``est``'s current settings.
+
+    The state of ``previous`` (velocities, or Adam's moments and step count)
+    carries over when it is of the same kind and size, so that warm starts
+    and partial_fit continue one optimisation even if settings changed; so
+    does a decayed learning rate, unless learning_rate_init changed.
+    """
     if est.solver == "sgd":
-        return SGD(n_params, dtype, est.learning_rate_init, est.learning_rate,
-                   est.momentum, est.nesterovs_momentum, est.power_t)
-    return Adam(n_params, dtype, est.learning_rate_init, est.beta_1, est.beta_2,
-                est.epsilon)
+        new = SGD(n_params, dtype, est.learning_rate_init, est.learning_rate,
+                  est.momentum, est.nesterovs_momentum, est.power_t)
+        state = ("velocity",)
+    else:
+        new = Adam(n_params, dtype, est.learning_rate_init, est.beta_1, est.beta_2,
+                   est.epsilon)
+        state = ("m", "v", "t")
+    if type(previous) is type(new) and previous.learning_rate_init == (
+            new.learning_rate_init):
+        new.learning_rate = previous.learning_rate
+    if type(previous) is type(new) and getattr(previous, state[0]).shape == (
+            (n_params,)):
+        for name in state:
+            value = getattr(previous, name)
+            setattr(new, name, value.astype(dtype) if name != "t" else value)
+    return new

@@ -239,3 +239,19 @@ def test_sparse_partial_fit_and_predict():
     model = BackpropClassifier(random_state=0)
     model.partial_fit(sparse.csr_matrix(X), y, classes=[0, 1, 2])
     assert_allclose(model.predict_proba(sparse.csc_matrix(X)), model.predict_proba(X))
+
+
+@quiet
+def test_warm_start_takes_new_settings_but_keeps_the_state():
+    X, y = problem()
+    model = BackpropClassifier(solver="sgd", max_iter=2, warm_start=True,
+                               learning_rate_init=0.01, random_state=0).fit(X, y)
+    velocity = model._optimizer.velocity.copy()
+    model.set_params(learning_rate_init=0.002, momentum=0.5, max_iter=1)
+    model.fit(X, y)
+    assert model._optimizer.learning_rate == 0.002 and model._optimizer.momentum == 0.5
+    assert not np.array_equal(model._optimizer.velocity, velocity)
+    assert np.any(velocity)  # it continued from a non-zero velocity
+    model.set_params(hidden_layer_sizes=(7,))
+    with pytest.raises(ValueError, match="warm_start"):
+        model.fit(X, y)

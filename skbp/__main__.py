@@ -27,19 +27,39 @@ def parse_args(argv):
         description="Train BackpropClassifier on scikit-learn's bundled digits "
         "(8x8 images, 10 classes) and compare it with MLPClassifier.",
     )
-    parser.add_argument("--hidden", type=int, nargs="*", default=[100],
-                        metavar="UNITS", help="hidden layer sizes (default: 100)")
-    parser.add_argument("--solver", choices=["adam", "sgd", "lbfgs"],
-                        default="adam", help="optimizer (default: adam)")
-    parser.add_argument("--loss", choices=["squared_error", "log_loss"],
-                        default="squared_error",
-                        help="cost (default: the seed's squared_error)")
-    parser.add_argument("--epochs", type=int, default=200,
-                        help="max_iter: epochs, or L-BFGS iterations (default: 200)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="random_state for the split and both models (default: 0)")
-    parser.add_argument("--quiet", action="store_true",
-                        help="no per-epoch progress")
+    parser.add_argument(
+        "--hidden",
+        type=int,
+        nargs="*",
+        default=[100],
+        metavar="UNITS",
+        help="hidden layer sizes (default: 100)",
+    )
+    parser.add_argument(
+        "--solver",
+        choices=["adam", "sgd", "lbfgs"],
+        default="adam",
+        help="optimizer (default: adam)",
+    )
+    parser.add_argument(
+        "--loss",
+        choices=["squared_error", "log_loss"],
+        default="squared_error",
+        help="cost (default: the seed's squared_error)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=200,
+        help="max_iter: epochs, or L-BFGS iterations (default: 200)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random_state for the split and both models (default: 0)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
     return parser.parse_args(argv)
 
 
@@ -61,11 +81,17 @@ def main(argv=None):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=args.seed
     )
-    print(f"digits: {X_train.shape[0]} training and {X_test.shape[0]} test "
-          f"samples, {X.shape[1]} features, 10 classes\n")
+    print(
+        f"digits: {X_train.shape[0]} training and {X_test.shape[0]} test "
+        f"samples, {X.shape[1]} features, 10 classes\n"
+    )
     skbp = BackpropClassifier(
-        hidden_layer_sizes=tuple(args.hidden), solver=args.solver, loss=args.loss,
-        max_iter=args.epochs, random_state=args.seed, verbose=not args.quiet,
+        hidden_layer_sizes=tuple(args.hidden),
+        solver=args.solver,
+        loss=args.loss,
+        max_iter=args.epochs,
+        random_state=args.seed,
+        verbose=not args.quiet,
     )
     mlp = MLPClassifier(max_iter=args.epochs, random_state=args.seed)
     rows = []
@@ -73,16 +99,25 @@ def main(argv=None):
         if est.verbose:
             print(f"== {name}, per epoch ==")
         model = make_pipeline(StandardScaler(), est)
-        rows.append((name,) + fit_and_score(model, X_train, y_train, X_test, y_test)
-                    + (est.n_iter_,))
-    print(f"\n{'model':<20} {'test accuracy':>13} {'fit seconds':>11} "
-          f"{'epochs':>6}  converged")
+        rows.append(
+            (name,)
+            + fit_and_score(model, X_train, y_train, X_test, y_test)
+            + (est.n_iter_,)
+        )
+    print(
+        f"\n{'model':<20} {'test accuracy':>13} {'fit seconds':>11} "
+        f"{'epochs':>6}  converged"
+    )
     for name, accuracy, seconds, converged, n_iter in rows:
-        print(f"{name:<20} {accuracy:>13.4f} {seconds:>11.2f} {n_iter:>6}  "
-              f"{'yes' if converged else 'no (max_iter)'}")
-    print(f"\nBackpropClassifier: {skbp.get_params()['activation']} units, "
-          f"{args.loss}, {args.solver}; MLPClassifier: its defaults "
-          "(relu, log_loss, adam, learning_rate_init=0.001).")
+        print(
+            f"{name:<20} {accuracy:>13.4f} {seconds:>11.2f} {n_iter:>6}  "
+            f"{'yes' if converged else 'no (max_iter)'}"
+        )
+    print(
+        f"\nBackpropClassifier: {skbp.get_params()['activation']} units, "
+        f"{args.loss}, {args.solver}; MLPClassifier: its defaults "
+        "(relu, log_loss, adam, learning_rate_init=0.001)."
+    )
     return 0
 
 

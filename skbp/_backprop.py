@@ -64,9 +64,7 @@ class Workspace:
         self.deltas = [np.empty((n_rows, u), dtype) for u in hidden_out]
         self.work = [np.empty((n_rows, u), dtype) for u in hidden_out]
         self.grad = np.empty(_network.n_params(layer_units), dtype)
-        self.coef_grads, self.intercept_grads = _network.unpack(
-            self.grad, layer_units
-        )
+        self.coef_grads, self.intercept_grads = _network.unpack(self.grad, layer_units)
         self.decay = [np.empty_like(g) for g in self.coef_grads]
         self._n_rows = n_rows
         self._views = {n_rows: self}
@@ -123,8 +121,14 @@ def chunked_logits(coefs, intercepts, X, activation, max_bytes=2**24):
     for start in range(0, X.shape[0], rows):
         stop = min(start + rows, X.shape[0])
         m = stop - start
-        Z = forward(coefs, intercepts, X[start:stop], activation,
-                    [h[:m] for h in hidden], logits[:m])
+        Z = forward(
+            coefs,
+            intercepts,
+            X[start:stop],
+            activation,
+            [h[:m] for h in hidden],
+            logits[:m],
+        )
         yield slice(start, stop), Z
 
 
@@ -170,8 +174,9 @@ def backprop(coefs, intercepts, X, Y, w, n_eff, spec, ws):
     output_error(spec.loss, spec.out_activation, A[-1], Y, w, E[-1], work[-1])  # BP1
     for l in range(len(coefs) - 1, -1, -1):
         a_l = X if l == 0 else A[l - 1]
-        _weight_gradient(a_l, E[l], coefs[l], spec.alpha / n_eff, ws.coef_grads[l],
-                         ws.decay[l])
+        _weight_gradient(
+            a_l, E[l], coefs[l], spec.alpha / n_eff, ws.coef_grads[l], ws.decay[l]
+        )
         E[l].sum(axis=0, out=ws.intercept_grads[l])  # BP4: ∂J/∂b^(l) = ε^(l+1)
         if l > 0:
             np.matmul(E[l], coefs[l].T, out=E[l - 1])  # BP2: ε^(l) = W^(l)ᵀ ε^(l+1)

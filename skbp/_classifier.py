@@ -21,11 +21,22 @@ from ._backprop import NetSpec, chunked_logits
 from ._losses import data_loss, normalised_weights
 from ._optimizers import make_optimizer
 from ._params import (
-    BOOL, CLASS_WEIGHT, HIDDEN_ACTIVATION, LAYER_SIZES, LOSS, RANDOM_STATE,
-    VERBOSE, Number, Options, check_param,
+    BOOL,
+    CLASS_WEIGHT,
+    HIDDEN_ACTIVATION,
+    LAYER_SIZES,
+    LOSS,
+    RANDOM_STATE,
+    VERBOSE,
+    Number,
+    Options,
+    check_param,
 )
 from ._targets import (
-    check_sample_weight, check_targets, class_weights, combine_weights,
+    check_sample_weight,
+    check_targets,
+    class_weights,
+    combine_weights,
     fit_binarizer,
 )
 from ._training import DivergenceError, Epochs, batch_size_for, fit_lbfgs
@@ -281,8 +292,16 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
 
     @_atomic
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
-            sample_weight_val=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Train the network on (X, y).
 
         Parameters
@@ -349,8 +368,9 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 "classes must be passed on the first call to partial_fit: "
                 "every class the stream will contain, e.g. np.unique(y_all)."
             )
-        X, y, Y, sw = self._prepare(X, y, sample_weight, reset=first,
-                                    classes=classes if first else None)
+        X, y, Y, sw = self._prepare(
+            X, y, sample_weight, reset=first, classes=classes if first else None
+        )
         self._random_state = check_random_state(self.random_state)
         if first:
             self._initialize(X.shape[1], Y.shape[1], Y.dtype)
@@ -405,8 +425,10 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return self._per_chunk(
-            X, lambda Z: _outputs.proba(Z, self.out_activation_, self._multilabel),
-            len(self.classes_), self.coefs_[0].dtype,
+            X,
+            lambda Z: _outputs.proba(Z, self.out_activation_, self._multilabel),
+            len(self.classes_),
+            self.coefs_[0].dtype,
         )
 
     def predict_log_proba(self, X):
@@ -422,8 +444,10 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return self._per_chunk(
-            X, lambda Z: _outputs.log_proba(Z, self.out_activation_, self._multilabel),
-            len(self.classes_), self.coefs_[0].dtype,
+            X,
+            lambda Z: _outputs.log_proba(Z, self.out_activation_, self._multilabel),
+            len(self.classes_),
+            self.coefs_[0].dtype,
         )
 
     def __sklearn_tags__(self):
@@ -444,13 +468,21 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         return [n_features] + hidden + [n_outputs]
 
     def _spec(self):
-        return NetSpec(self.activation, self.out_activation_, self.loss,
-                       float(self.alpha))
+        return NetSpec(
+            self.activation, self.out_activation_, self.loss, float(self.alpha)
+        )
 
     def _prepare(self, X, y, sample_weight, *, reset, classes):
         """Validated X, labels y, encoded targets Y and combined weights."""
-        X, y = validate_data(self, X, y, reset=reset, accept_sparse=["csr", "csc"],
-                             multi_output=True, dtype=(np.float64, np.float32))
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+        )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         kind = check_targets(y)
@@ -461,8 +493,9 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             self._check_known_classes(y, kind)
         Y = self._label_binarizer.transform(y).astype(X.dtype)
         sw = check_sample_weight(sample_weight, X.shape[0])
-        sw = combine_weights(sw, class_weights(self.class_weight, y, self.classes_,
-                                               sw, self._multilabel))
+        sw = combine_weights(
+            sw, class_weights(self.class_weight, y, self.classes_, sw, self._multilabel)
+        )
         if sparse.issparse(X):
             X = X.tocsr()
         return X, y, Y, sw
@@ -493,10 +526,11 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_same_architecture(self, n_features, n_outputs):
         units = self._layer_units(n_features, n_outputs)
-        if units != _network.layer_units_of(self.coefs_):
+        fitted = _network.layer_units_of(self.coefs_)
+        if units != fitted:
             raise ValueError(
-                f"warm_start=True needs the fitted architecture: hidden_layer_sizes "
-                f"{units[1:-1]} differs from the fitted {self.coefs_ and [c.shape[1] for c in self.coefs_[:-1]]}. "
+                f"warm_start=True continues the fitted network, whose hidden layers "
+                f"are {fitted[1:-1]}; hidden_layer_sizes asks for {units[1:-1]}. "
                 "Set warm_start=False to train a new network."
             )
 
@@ -509,8 +543,9 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         units = self._layer_units(n_features, n_outputs)
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(units)
-        params = _network.initial_params(units, self.activation,
-                                         self._random_state, dtype)
+        params = _network.initial_params(
+            units, self.activation, self._random_state, dtype
+        )
         self.coefs_, self.intercepts_ = _network.unpack(params, units)
         self.n_iter_ = 0
         self.t_ = 0
@@ -523,14 +558,21 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self._optimizer = None
 
     def _validation_data(self, X_val, y_val, sample_weight_val):
-        X_val, y_val = validate_data(self, X_val, y_val, reset=False,
-                                     accept_sparse=["csr", "csc"], multi_output=True,
-                                     dtype=self.coefs_[0].dtype)
+        X_val, y_val = validate_data(
+            self,
+            X_val,
+            y_val,
+            reset=False,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=self.coefs_[0].dtype,
+        )
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = y_val.ravel()
         self._check_known_classes(y_val, check_targets(y_val))
-        sw = check_sample_weight(sample_weight_val, X_val.shape[0],
-                                 name="sample_weight_val")
+        sw = check_sample_weight(
+            sample_weight_val, X_val.shape[0], name="sample_weight_val"
+        )
         return X_val, y_val, sw
 
     def _split_validation(self, X, y, Y, sw):
@@ -538,7 +580,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         arrays = [X, y, Y] + ([] if sw is None else [sw])
         try:
             parts = train_test_split(
-                *arrays, test_size=self.validation_fraction,
+                *arrays,
+                test_size=self.validation_fraction,
                 random_state=self._random_state,
                 stratify=None if self._multilabel else y,
             )
@@ -565,8 +608,9 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         params = _network.pack(self.coefs_, self.intercepts_)
         units = _network.layer_units_of(self.coefs_)
         self.coefs_, self.intercepts_ = _network.unpack(params, units)
-        with np.errstate(over="ignore", under="ignore", invalid="ignore",
-                         divide="ignore"):
+        with np.errstate(
+            over="ignore", under="ignore", invalid="ignore", divide="ignore"
+        ):
             if self.solver == "lbfgs":
                 self._fit_lbfgs(params, units, X, Y, sw, val)
             else:
@@ -577,8 +621,16 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit_lbfgs(self, params, units, X, Y, sw, val):
         result, losses = fit_lbfgs(
-            params, units, X, Y, sw, self._spec(), max_iter=self.max_iter,
-            max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+            params,
+            units,
+            X,
+            Y,
+            sw,
+            self._spec(),
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
+            verbose=self.verbose,
         )
         if not (np.all(np.isfinite(params)) and np.isfinite(result.fun)):
             raise DivergenceError(
@@ -598,20 +650,24 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.max_fun} before converging ({result.message}). Increase "
                 "max_iter or max_fun, or scale the data.",
                 ConvergenceWarning,
+                stacklevel=3,
             )
 
     def _fit_stochastic(self, params, units, X, Y, sw, val, incremental):
-        self._optimizer = make_optimizer(self, params.size, params.dtype,
-                                         previous=self._optimizer)
-        epochs = Epochs(X, Y, sw, units, batch_size_for(self.batch_size, X.shape[0]),
-                        self._spec())
+        self._optimizer = make_optimizer(
+            self, params.size, params.dtype, previous=self._optimizer
+        )
+        epochs = Epochs(
+            X, Y, sw, units, batch_size_for(self.batch_size, X.shape[0]), self._spec()
+        )
         self._best_params = params.copy()
         self.n_iter_ = 0
         for _ in range(1 if incremental else self.max_iter):
             start = time.perf_counter()
             try:
-                loss = epochs.run(params, self._optimizer, self._random_state,
-                                  self.shuffle)
+                loss = epochs.run(
+                    params, self._optimizer, self._random_state, self.shuffle
+                )
             except DivergenceError:
                 raise DivergenceError(self._divergence_message()) from None
             self.n_iter_ += 1
@@ -631,6 +687,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                     f"Stochastic optimizer: max_iter={self.max_iter} epochs reached "
                     "before the loss converged. Increase max_iter.",
                     ConvergenceWarning,
+                    stacklevel=4,
                 )
         if self.early_stopping:
             np.copyto(params, self._best_params)
@@ -664,8 +721,9 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         Y_val = self._label_binarizer.transform(y_val).astype(Z.dtype)
         w, _ = normalised_weights(sw_val, Z.shape[0], Z.dtype)
         A = OUTPUT_ACTIVATIONS[self.out_activation_](Z.copy())
-        loss = data_loss(self.loss, self.out_activation_, Z, A, Y_val, w,
-                         np.empty_like(Z))
+        loss = data_loss(
+            self.loss, self.out_activation_, Z, A, Y_val, w, np.empty_like(Z)
+        )
         if self.validation_scores_ is None:
             self.validation_scores_, self.validation_loss_curve_ = [], []
             self.best_validation_score_ = -np.inf
@@ -690,23 +748,30 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         Extra memory beyond the result stays bounded however large X is.
         ``n_cols`` = 0 gives a 1-D result.
         """
-        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"],
-                          dtype=(np.float64, np.float32))
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+        )
         if sparse.issparse(X):
             X = X.tocsr()
         X = X.astype(self.coefs_[0].dtype, copy=False)
         out = np.empty((X.shape[0], n_cols) if n_cols else X.shape[0], dtype)
         with np.errstate(over="ignore", under="ignore"):
-            for rows, Z in chunked_logits(self.coefs_, self.intercepts_, X,
-                                          self.activation):
+            for rows, Z in chunked_logits(
+                self.coefs_, self.intercepts_, X, self.activation
+            ):
                 out[rows] = fn(Z)
         return out
 
     def _raw_logits(self, X):
         """Logits of already validated X, as one array."""
         Z = np.empty((X.shape[0], self.n_outputs_), self.coefs_[0].dtype)
-        for rows, chunk in chunked_logits(self.coefs_, self.intercepts_, X,
-                                          self.activation):
+        for rows, chunk in chunked_logits(
+            self.coefs_, self.intercepts_, X, self.activation
+        ):
             Z[rows] = chunk
         return Z
 

@@ -83,14 +83,23 @@ def loss_and_gradients(
     array([-0.125])
     """
     coefs, intercepts, X, Y, w, n_eff, spec = _validate(
-        coefs, intercepts, X, Y, activation, out_activation, loss, alpha,
+        coefs,
+        intercepts,
+        X,
+        Y,
+        activation,
+        out_activation,
+        loss,
+        alpha,
         sample_weight,
     )
     ws = Workspace(_network.layer_units_of(coefs), X.shape[0], X.dtype)
     value = backprop(coefs, intercepts, X, Y, w, n_eff, spec, ws)
-    return value, [g.copy() for g in ws.coef_grads], [
-        g.copy() for g in ws.intercept_grads
-    ]
+    return (
+        value,
+        [g.copy() for g in ws.coef_grads],
+        [g.copy() for g in ws.intercept_grads],
+    )
 
 
 def gradient_check(coefs, intercepts, X, Y, *, eps=1e-6, **kwargs):
@@ -153,8 +162,9 @@ def _central_difference(theta, k, eps, units, X, Y, kwargs):
     return (values[0] - values[1]) / (2 * eps)
 
 
-def _validate(coefs, intercepts, X, Y, activation, out_activation, loss, alpha,
-              sample_weight):
+def _validate(
+    coefs, intercepts, X, Y, activation, out_activation, loss, alpha, sample_weight
+):
     """Checked arrays and options for ``loss_and_gradients``."""
     check_param(_OWNER, "activation", activation, HIDDEN_ACTIVATION)
     check_param(_OWNER, "out_activation", out_activation, OUTPUT_ACTIVATION)
@@ -165,8 +175,9 @@ def _validate(coefs, intercepts, X, Y, activation, out_activation, loss, alpha,
             f"loss={loss!r} needs out_activation 'logistic' or 'softmax'; "
             f"got out_activation={out_activation!r}."
         )
-    X = check_array(X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
-                    input_name="X")
+    X = check_array(
+        X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), input_name="X"
+    )
     coefs = [np.asarray(c, dtype=X.dtype) for c in coefs]
     intercepts = [np.asarray(b, dtype=X.dtype) for b in intercepts]
     _check_shapes(coefs, intercepts, X.shape[1])

@@ -34,8 +34,16 @@ class SGD:
     power_t : float
     """
 
-    def __init__(self, n_params, dtype, learning_rate_init, lr_schedule="constant",
-                 momentum=0.9, nesterov=True, power_t=0.5):
+    def __init__(
+        self,
+        n_params,
+        dtype,
+        learning_rate_init,
+        lr_schedule="constant",
+        momentum=0.9,
+        nesterov=True,
+        power_t=0.5,
+    ):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate_init
         self.lr_schedule = lr_schedule
@@ -92,8 +100,15 @@ class Adam:
     epsilon : float
     """
 
-    def __init__(self, n_params, dtype, learning_rate_init, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8):
+    def __init__(
+        self,
+        n_params,
+        dtype,
+        learning_rate_init,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+    ):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate_init
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
@@ -139,18 +154,28 @@ def make_optimizer(est, n_params, dtype, previous=None):
     does a decayed learning rate, unless learning_rate_init changed.
     """
     if est.solver == "sgd":
-        new = SGD(n_params, dtype, est.learning_rate_init, est.learning_rate,
-                  est.momentum, est.nesterovs_momentum, est.power_t)
+        new = SGD(
+            n_params,
+            dtype,
+            est.learning_rate_init,
+            est.learning_rate,
+            est.momentum,
+            est.nesterovs_momentum,
+            est.power_t,
+        )
         state = ("velocity",)
     else:
-        new = Adam(n_params, dtype, est.learning_rate_init, est.beta_1, est.beta_2,
-                   est.epsilon)
+        new = Adam(
+            n_params, dtype, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon
+        )
         state = ("m", "v", "t")
     if type(previous) is type(new) and previous.learning_rate_init == (
-            new.learning_rate_init):
+        new.learning_rate_init
+    ):
         new.learning_rate = previous.learning_rate
     if type(previous) is type(new) and getattr(previous, state[0]).shape == (
-            (n_params,)):
+        (n_params,)
+    ):
         for name in state:
             value = getattr(previous, name)
             setattr(new, name, value.astype(dtype) if name != "t" else value)

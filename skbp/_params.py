@@ -23,8 +23,9 @@ class Options:
         self.options = options
 
     def accepts(self, value):
-        return any(value is o or (type(value) is type(o) and value == o)
-                   for o in self.options)
+        return any(
+            value is o or (type(value) is type(o) and value == o) for o in self.options
+        )
 
     def __str__(self):
         return " or ".join(repr(o) for o in self.options)
@@ -33,8 +34,9 @@ class Options:
 class Number:
     """A real (or integral) number in an interval."""
 
-    def __init__(self, low=None, high=None, *, integral=False,
-                 low_open=False, high_open=False):
+    def __init__(
+        self, low=None, high=None, *, integral=False, low_open=False, high_open=False
+    ):
         self.low, self.high, self.integral = low, high, integral
         self.low_open, self.high_open = low_open, high_open
 
@@ -44,11 +46,13 @@ class Number:
             return False
         if np.isnan(value):
             return False
-        if self.low is not None and (value < self.low
-                                     or (self.low_open and value == self.low)):
+        if self.low is not None and (
+            value < self.low or (self.low_open and value == self.low)
+        ):
             return False
-        return self.high is None or not (value > self.high
-                                         or (self.high_open and value == self.high))
+        return self.high is None or not (
+            value > self.high or (self.high_open and value == self.high)
+        )
 
     def __str__(self):
         kind = "an int" if self.integral else "a float"
@@ -101,9 +105,14 @@ LAYER_SIZES = Predicate(
 
 
 def _is_random_state(value):
-    return value is None or isinstance(value, np.random.RandomState) or (
-        isinstance(value, numbers.Integral) and not isinstance(value, bool)
-        and 0 <= value < 2**32
+    return (
+        value is None
+        or isinstance(value, np.random.RandomState)
+        or (
+            isinstance(value, numbers.Integral)
+            and not isinstance(value, bool)
+            and 0 <= value < 2**32
+        )
     )
 
 
@@ -113,10 +122,19 @@ RANDOM_STATE = Predicate(
 
 
 def _is_class_weight(value):
-    return value is None or value == "balanced" or (
-        isinstance(value, dict)
-        and all(isinstance(v, numbers.Real) and not isinstance(v, bool)
-                and np.isfinite(v) and v >= 0 for v in value.values())
+    return (
+        value is None
+        or value == "balanced"
+        or (
+            isinstance(value, dict)
+            and all(
+                isinstance(v, numbers.Real)
+                and not isinstance(v, bool)
+                and np.isfinite(v)
+                and v >= 0
+                for v in value.values()
+            )
+        )
     )
 
 

@@ -37,8 +37,9 @@ def check_sample_weight(sample_weight, n_samples, name="sample_weight"):
     sw = np.asarray(sample_weight)
     if sw.dtype.kind not in "biuf":
         raise ValueError(f"{name} must be numeric; got dtype {sw.dtype}.")
-    sw = np.array(np.broadcast_to(sw, (n_samples,)) if sw.ndim == 0 else sw,
-                  dtype=np.float64)
+    sw = np.array(
+        np.broadcast_to(sw, (n_samples,)) if sw.ndim == 0 else sw, dtype=np.float64
+    )
     if sw.shape != (n_samples,):
         raise ValueError(f"{name} must have shape ({n_samples},); got {sw.shape}.")
     if not np.all(np.isfinite(sw)) or np.any(sw < 0):

@@ -92,8 +92,9 @@ class Epochs:
         return X_b, Y_b, (sw / total).astype(Y_b.dtype), total
 
 
-def fit_lbfgs(params, layer_units, X, Y, sample_weight, spec, *, max_iter,
-              max_fun, tol, verbose):
+def fit_lbfgs(
+    params, layer_units, X, Y, sample_weight, spec, *, max_iter, max_fun, tol, verbose
+):
     """Minimise the full-batch loss with SciPy's L-BFGS-B, in place on ``params``.
 
     Returns
@@ -107,8 +108,9 @@ def fit_lbfgs(params, layer_units, X, Y, sample_weight, spec, *, max_iter,
     losses = []
 
     def fun(theta):
-        coefs, intercepts = _network.unpack(theta.astype(Y.dtype, copy=False),
-                                            layer_units)
+        coefs, intercepts = _network.unpack(
+            theta.astype(Y.dtype, copy=False), layer_units
+        )
         loss = backprop(coefs, intercepts, X, Y, w, n_eff, spec, ws)
         return loss, ws.grad.astype(np.float64)
 
@@ -118,7 +120,10 @@ def fit_lbfgs(params, layer_units, X, Y, sample_weight, spec, *, max_iter,
             print(f"Iteration {len(losses)}, loss = {losses[-1]:.8f}")
 
     result = scipy.optimize.minimize(
-        fun, params.astype(np.float64), method="L-BFGS-B", jac=True,
+        fun,
+        params.astype(np.float64),
+        method="L-BFGS-B",
+        jac=True,
         callback=record,
         options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
     )

@@ -8,9 +8,11 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import sparse
 from sklearn.base import clone
-from sklearn.datasets import load_digits, make_classification, make_multilabel_classification
+from sklearn.datasets import (
+    load_digits,
+    make_classification,
+)
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.metrics import accuracy_score, recall_score
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -28,15 +30,21 @@ def digits():
 
 
 def small_problem(n_classes=3, n=150, seed=0):
-    return make_classification(n_samples=n, n_features=8, n_informative=5,
-                               n_classes=n_classes, random_state=seed)
+    return make_classification(
+        n_samples=n,
+        n_features=8,
+        n_informative=5,
+        n_classes=n_classes,
+        random_state=seed,
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_default_pipeline_reaches_097_on_digits(seed):
     X, y = load_digits(return_X_y=True)
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y,
-                                              random_state=seed)
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=seed
+    )
     model = make_pipeline(StandardScaler(), BackpropClassifier(random_state=seed))
     assert model.fit(X_tr, y_tr).score(X_te, y_te) >= 0.97
 
@@ -44,11 +52,19 @@ def test_default_pipeline_reaches_097_on_digits(seed):
 @quiet
 def test_fitted_attributes_have_mlpclassifiers_names_and_layout():
     X, y = small_problem()
-    ours = BackpropClassifier(hidden_layer_sizes=(6, 4), max_iter=5,
-                              loss="log_loss", random_state=0).fit(X, y)
+    ours = BackpropClassifier(
+        hidden_layer_sizes=(6, 4), max_iter=5, loss="log_loss", random_state=0
+    ).fit(X, y)
     mlp = MLPClassifier(hidden_layer_sizes=(6, 4), max_iter=5, random_state=0).fit(X, y)
-    for name in ["classes_", "n_layers_", "n_outputs_", "out_activation_", "n_iter_",
-                 "t_", "n_features_in_"]:
+    for name in [
+        "classes_",
+        "n_layers_",
+        "n_outputs_",
+        "out_activation_",
+        "n_iter_",
+        "t_",
+        "n_features_in_",
+    ]:
         assert np.all(getattr(ours, name) == getattr(mlp, name)), name
     assert [c.shape for c in ours.coefs_] == [c.shape for c in mlp.coefs_]
     assert [b.shape for b in ours.intercepts_] == [b.shape for b in mlp.intercepts_]
@@ -64,7 +80,10 @@ def test_default_is_the_seeds_network():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
     assert (model.activation, model.loss, model.out_activation_) == (
-        "logistic", "squared_error", "logistic")
+        "logistic",
+        "squared_error",
+        "logistic",
+    )
     assert model.n_outputs_ == 3  # sigmoid outputs on one-hot targets
 
 
@@ -100,11 +119,16 @@ def test_sparse_input_matches_dense(solver, fmt):
     X, y = small_problem()
     dense = BackpropClassifier(solver=solver, max_iter=10, random_state=0).fit(X, y)
     sp = BackpropClassifier(solver=solver, max_iter=10, random_state=0).fit(
-        sparse.csr_matrix(X).asformat(fmt), y)
-    assert_allclose(sp.predict_proba(sparse.csr_matrix(X).asformat(fmt)),
-                    dense.predict_proba(X), rtol=1e-9)
-    part = BackpropClassifier(random_state=0).partial_fit(sparse.csr_matrix(X), y,
-                                                          classes=np.unique(y))
+        sparse.csr_matrix(X).asformat(fmt), y
+    )
+    assert_allclose(
+        sp.predict_proba(sparse.csr_matrix(X).asformat(fmt)),
+        dense.predict_proba(X),
+        rtol=1e-9,
+    )
+    part = BackpropClassifier(random_state=0).partial_fit(
+        sparse.csr_matrix(X), y, classes=np.unique(y)
+    )
     assert part.predict(sparse.csr_matrix(X)).shape == y.shape
 
 
@@ -113,10 +137,15 @@ def test_pipeline_gridsearch_clone_pickle(digits):
     X, y = digits
     X, y = X[:400], y[:400]
     grid = GridSearchCV(
-        make_pipeline(StandardScaler(), BackpropClassifier(max_iter=100, random_state=0)),
-        {"backpropclassifier__alpha": [1e-4, 1e-2],
-         "backpropclassifier__hidden_layer_sizes": [(20,), (40,)]},
-        cv=3, n_jobs=2,
+        make_pipeline(
+            StandardScaler(), BackpropClassifier(max_iter=100, random_state=0)
+        ),
+        {
+            "backpropclassifier__alpha": [1e-4, 1e-2],
+            "backpropclassifier__hidden_layer_sizes": [(20,), (40,)],
+        },
+        cv=3,
+        n_jobs=2,
     ).fit(X, y)
     assert grid.best_score_ > 0.85
     model = grid.best_estimator_
@@ -124,18 +153,28 @@ def test_pipeline_gridsearch_clone_pickle(digits):
     assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
     fresh = clone(model)
     assert not hasattr(fresh[-1], "coefs_")
-    assert fresh.get_params()["backpropclassifier__alpha"] == grid.best_params_[
-        "backpropclassifier__alpha"]
+    assert (
+        fresh.get_params()["backpropclassifier__alpha"]
+        == grid.best_params_["backpropclassifier__alpha"]
+    )
 
 
 @pytest.mark.parametrize(
     "params",
     [
         dict(solver="sgd", learning_rate="constant", activation="relu"),
-        dict(solver="sgd", learning_rate="invscaling", activation="tanh",
-             early_stopping=True),
-        dict(solver="sgd", learning_rate="adaptive", activation="logistic",
-             nesterovs_momentum=False),
+        dict(
+            solver="sgd",
+            learning_rate="invscaling",
+            activation="tanh",
+            early_stopping=True,
+        ),
+        dict(
+            solver="sgd",
+            learning_rate="adaptive",
+            activation="logistic",
+            nesterovs_momentum=False,
+        ),
         dict(solver="adam", activation="identity", early_stopping=True),
         dict(solver="adam", activation="relu", batch_size=16),
         dict(solver="lbfgs", activation="tanh"),
@@ -146,7 +185,8 @@ def test_mlpclassifier_params_drop_in(params):
     mlp = MLPClassifier(max_iter=15, random_state=0, **params)
     ours = BackpropClassifier(**mlp.get_params(), loss="log_loss")
     assert ours.get_params() | {"loss": None, "class_weight": None} == (
-        mlp.get_params() | {"loss": None, "class_weight": None})
+        mlp.get_params() | {"loss": None, "class_weight": None}
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours.fit(X, y)
@@ -166,6 +206,7 @@ def test_every_mlpclassifier_parameter_exists():
 
 
 # ---------------------------------------------------------------- bad input
+
 
 def test_predict_before_fit_raises_not_fitted():
     with pytest.raises(NotFittedError):
@@ -197,16 +238,34 @@ def test_one_class_is_rejected():
 @pytest.mark.parametrize(
     "name, value",
     [
-        ("hidden_layer_sizes", 0), ("hidden_layer_sizes", (10, -1)),
-        ("activation", "sigmoid"), ("solver", "newton"), ("alpha", -1.0),
-        ("batch_size", 0), ("batch_size", "big"), ("learning_rate", "cyclic"),
-        ("learning_rate_init", 0.0), ("power_t", -0.5), ("max_iter", 0),
-        ("shuffle", "yes"), ("random_state", "seed"), ("tol", -1.0),
-        ("verbose", -1), ("warm_start", 1.5), ("momentum", 1.5),
-        ("nesterovs_momentum", None), ("early_stopping", "no"),
-        ("validation_fraction", 1.0), ("beta_1", 1.0), ("beta_2", -0.1),
-        ("epsilon", 0.0), ("n_iter_no_change", 0), ("max_fun", 0),
-        ("loss", "hinge"), ("class_weight", "auto"), ("class_weight", {0: -1.0}),
+        ("hidden_layer_sizes", 0),
+        ("hidden_layer_sizes", (10, -1)),
+        ("activation", "sigmoid"),
+        ("solver", "newton"),
+        ("alpha", -1.0),
+        ("batch_size", 0),
+        ("batch_size", "big"),
+        ("learning_rate", "cyclic"),
+        ("learning_rate_init", 0.0),
+        ("power_t", -0.5),
+        ("max_iter", 0),
+        ("shuffle", "yes"),
+        ("random_state", "seed"),
+        ("tol", -1.0),
+        ("verbose", -1),
+        ("warm_start", 1.5),
+        ("momentum", 1.5),
+        ("nesterovs_momentum", None),
+        ("early_stopping", "no"),
+        ("validation_fraction", 1.0),
+        ("beta_1", 1.0),
+        ("beta_2", -0.1),
+        ("epsilon", 0.0),
+        ("n_iter_no_change", 0),
+        ("max_fun", 0),
+        ("loss", "hinge"),
+        ("class_weight", "auto"),
+        ("class_weight", {0: -1.0}),
         ("alpha", np.nan),
     ],
 )

@@ -9,8 +9,9 @@ ESTIMATORS = [
     BackpropClassifier(solver="sgd", learning_rate_init=0.1),
     BackpropClassifier(solver="lbfgs"),
     BackpropClassifier(loss="log_loss"),
-    BackpropClassifier(loss="log_loss", solver="sgd", activation="relu",
-                       learning_rate="adaptive"),
+    BackpropClassifier(
+        loss="log_loss", solver="sgd", activation="relu", learning_rate="adaptive"
+    ),
     BackpropClassifier(activation="tanh", class_weight="balanced", alpha=0.01),
 ]
 

@@ -43,8 +43,15 @@ def test_gradient_matches_finite_differences(activation, pair, n_hidden, weighte
     coefs, intercepts = random_network(units, seed=n_hidden)
     X, Y, sw = random_data(6, 4, 3, seed=7)
     error = gradient_check(
-        coefs, intercepts, X, Y, activation=activation, out_activation=out,
-        loss=loss, alpha=0.25, sample_weight=sw if weighted else None,
+        coefs,
+        intercepts,
+        X,
+        Y,
+        activation=activation,
+        out_activation=out,
+        loss=loss,
+        alpha=0.25,
+        sample_weight=sw if weighted else None,
     )
     assert error < 1e-6
 
@@ -73,19 +80,22 @@ def test_tiny_network_worked_by_hand():
     #   J = ½ (a3 − y)² + alpha/(2n) (w1² + w2²) with n = 1.
     w1, b1, w2, b2, x, y, alpha = 0.5, -0.25, -1.5, 0.75, 2.0, 1.0, 0.2
     sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
-    z2 = w1 * x + b1                      # 0.75
+    z2 = w1 * x + b1  # 0.75
     a2 = sig(z2)
     z3 = w2 * a2 + b2
     a3 = sig(z3)
-    eps3 = (a3 - y) * a3 * (1 - a3)       # BP1, σ'(z) kept by the quadratic cost
-    eps2 = eps3 * w2 * a2 * (1 - a2)      # BP2
+    eps3 = (a3 - y) * a3 * (1 - a3)  # BP1, σ'(z) kept by the quadratic cost
+    eps2 = eps3 * w2 * a2 * (1 - a2)  # BP2
     expected_loss = 0.5 * (a3 - y) ** 2 + alpha / 2 * (w1**2 + w2**2)
     expected_gW = [eps2 * x + alpha * w1, eps3 * a2 + alpha * w2]  # BP3 + decay
-    expected_gb = [eps2, eps3]            # BP4
+    expected_gb = [eps2, eps3]  # BP4
 
     loss, gW, gb = loss_and_gradients(
-        [np.array([[w1]]), np.array([[w2]])], [np.array([b1]), np.array([b2])],
-        np.array([[x]]), np.array([[y]]), alpha=alpha,
+        [np.array([[w1]]), np.array([[w2]])],
+        [np.array([b1]), np.array([b2])],
+        np.array([[x]]),
+        np.array([[y]]),
+        alpha=alpha,
     )
     assert_allclose(loss, expected_loss, rtol=1e-14)
     assert_allclose([g.item() for g in gW], expected_gW, rtol=1e-13)
@@ -100,8 +110,9 @@ def test_log_loss_output_error_is_a_minus_y():
     # Softmax + cross-entropy with no hidden layer: ∂J/∂b = mean(a − y).
     coefs, intercepts = random_network([3, 4], seed=2)
     X, Y, _ = random_data(8, 3, 4, seed=3)
-    _, _, gb = loss_and_gradients(coefs, intercepts, X, Y, loss="log_loss",
-                                  out_activation="softmax")
+    _, _, gb = loss_and_gradients(
+        coefs, intercepts, X, Y, loss="log_loss", out_activation="softmax"
+    )
     Z = X @ coefs[0] + intercepts[0]
     A = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
     assert_allclose(gb[0], (A - Y).mean(axis=0), rtol=1e-12)
@@ -111,10 +122,16 @@ def test_sample_weights_equal_repeated_rows():
     coefs, intercepts = random_network([3, 4, 2], seed=4)
     X, Y, _ = random_data(5, 3, 2, seed=5)
     counts = np.array([1, 3, 0, 2, 1])
-    weighted = loss_and_gradients(coefs, intercepts, X, Y, alpha=0.1,
-                                  sample_weight=counts)
-    repeated = loss_and_gradients(coefs, intercepts, np.repeat(X, counts, axis=0),
-                                  np.repeat(Y, counts, axis=0), alpha=0.1)
+    weighted = loss_and_gradients(
+        coefs, intercepts, X, Y, alpha=0.1, sample_weight=counts
+    )
+    repeated = loss_and_gradients(
+        coefs,
+        intercepts,
+        np.repeat(X, counts, axis=0),
+        np.repeat(Y, counts, axis=0),
+        alpha=0.1,
+    )
     assert_allclose(weighted[0], repeated[0], rtol=1e-12)
     for a, b in zip(weighted[1] + weighted[2], repeated[1] + repeated[2]):
         assert_allclose(a, b, rtol=1e-12, atol=1e-15)
@@ -127,8 +144,9 @@ def test_log_loss_is_finite_for_huge_logits(pair):
     intercepts = [np.zeros(2)]
     X = np.array([[1000.0], [-1000.0]])
     Y = np.array([[0.0, 1.0], [1.0, 0.0]])  # every prediction confidently wrong
-    loss, gW, gb = loss_and_gradients(coefs, intercepts, X, Y, loss=loss_name,
-                                      out_activation=out)
+    loss, gW, gb = loss_and_gradients(
+        coefs, intercepts, X, Y, loss=loss_name, out_activation=out
+    )
     assert np.isfinite(loss) and loss > 1e8
     assert all(np.all(np.isfinite(g)) for g in gW + gb)
 

@@ -5,8 +5,12 @@ import sys
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "skbp", *args], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "skbp", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_main_job_compares_with_mlpclassifier():

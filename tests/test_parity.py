@@ -31,21 +31,32 @@ def targets(kind, n, rng):
 
 def mlp_loss_and_gradients(coefs, intercepts, X, Y, activation, out, alpha, sw):
     mlp = MLPClassifier(activation=activation, alpha=alpha)
-    mlp.coefs_, mlp.intercepts_ = [c.copy() for c in coefs], [b.copy() for b in intercepts]
+    mlp.coefs_, mlp.intercepts_ = (
+        [c.copy() for c in coefs],
+        [b.copy() for b in intercepts],
+    )
     mlp.n_layers_ = len(coefs) + 1
     mlp.out_activation_ = out
     n_layers = len(coefs) + 1
     loss, gW, gb = mlp._backprop(
-        X, Y, sw, [X] + [None] * (n_layers - 1), [None] * (n_layers - 1),
-        [np.empty_like(c) for c in coefs], [np.empty_like(b) for b in intercepts],
+        X,
+        Y,
+        sw,
+        [X] + [None] * (n_layers - 1),
+        [None] * (n_layers - 1),
+        [np.empty_like(c) for c in coefs],
+        [np.empty_like(b) for b in intercepts],
     )
     return loss, gW, gb
 
 
 @pytest.mark.parametrize(
     "kind, activation, weighted",
-    list(itertools.product(["binary", "multiclass", "multilabel"], ACTIVATIONS,
-                           [False, True])),
+    list(
+        itertools.product(
+            ["binary", "multiclass", "multilabel"], ACTIVATIONS, [False, True]
+        )
+    ),
 )
 def test_loss_and_gradients_equal_mlpclassifier(kind, activation, weighted):
     rng = np.random.RandomState(0)
@@ -56,9 +67,17 @@ def test_loss_and_gradients_equal_mlpclassifier(kind, activation, weighted):
     intercepts = [rng.uniform(-0.7, 0.7, o) for o in units[1:]]
     sw = rng.uniform(0.2, 3.0, 30) if weighted else None
 
-    ours = loss_and_gradients(coefs, intercepts, X, Y, activation=activation,
-                              out_activation=out, loss="log_loss", alpha=0.3,
-                              sample_weight=sw)
+    ours = loss_and_gradients(
+        coefs,
+        intercepts,
+        X,
+        Y,
+        activation=activation,
+        out_activation=out,
+        loss="log_loss",
+        alpha=0.3,
+        sample_weight=sw,
+    )
     theirs = mlp_loss_and_gradients(coefs, intercepts, X, Y, activation, out, 0.3, sw)
     assert_allclose(ours[0], theirs[0], rtol=1e-10)
     for a, b in zip(ours[1] + ours[2], theirs[1] + theirs[2]):
@@ -75,8 +94,13 @@ def random_params(rng):
 
 @pytest.mark.parametrize(
     "schedule, momentum, nesterov",
-    [("constant", 0.9, True), ("constant", 0.9, False), ("constant", 0.0, False),
-     ("invscaling", 0.5, True), ("adaptive", 0.9, True)],
+    [
+        ("constant", 0.9, True),
+        ("constant", 0.9, False),
+        ("constant", 0.0, False),
+        ("invscaling", 0.5, True),
+        ("adaptive", 0.9, True),
+    ],
 )
 def test_sgd_steps_equal_mlpclassifier(schedule, momentum, nesterov):
     rng = np.random.RandomState(1)
@@ -114,10 +138,16 @@ def test_adam_steps_equal_mlpclassifier():
     "params",
     [
         dict(solver="sgd", activation="tanh", momentum=0.9, learning_rate_init=0.05),
-        dict(solver="sgd", activation="identity", nesterovs_momentum=False,
-             learning_rate="invscaling", learning_rate_init=0.1),
-        dict(solver="adam", activation="logistic", batch_size=32,
-             learning_rate_init=0.01),
+        dict(
+            solver="sgd",
+            activation="identity",
+            nesterovs_momentum=False,
+            learning_rate="invscaling",
+            learning_rate_init=0.1,
+        ),
+        dict(
+            solver="adam", activation="logistic", batch_size=32, learning_rate_init=0.01
+        ),
         dict(solver="lbfgs", activation="tanh"),
     ],
 )
@@ -127,14 +157,19 @@ def test_training_trajectory_equals_mlpclassifier(params):
     rng = np.random.RandomState(3)
     X = rng.randn(120, 6)
     y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int) + (X[:, 2] > 0.5)
-    common = dict(hidden_layer_sizes=(7, 5), max_iter=8, random_state=0,
-                  alpha=1e-3, **params)
+    common = dict(
+        hidden_layer_sizes=(7, 5), max_iter=8, random_state=0, alpha=1e-3, **params
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         mlp = MLPClassifier(**common).fit(X, y)
         ours = BackpropClassifier(loss="log_loss", **common).fit(X, y)
-    assert_allclose(pack(ours.coefs_, ours.intercepts_),
-                    pack(mlp.coefs_, mlp.intercepts_), rtol=1e-9, atol=1e-12)
+    assert_allclose(
+        pack(ours.coefs_, ours.intercepts_),
+        pack(mlp.coefs_, mlp.intercepts_),
+        rtol=1e-9,
+        atol=1e-12,
+    )
     assert ours.n_iter_ == mlp.n_iter_
     assert_allclose(ours.predict_proba(X), mlp.predict_proba(X), rtol=1e-8)
     if params["solver"] != "lbfgs":

@@ -23,8 +23,13 @@ quiet = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarnin
 
 
 def problem(n=120, n_classes=3, seed=0):
-    return make_classification(n_samples=n, n_features=6, n_informative=4,
-                               n_classes=n_classes, random_state=seed)
+    return make_classification(
+        n_samples=n,
+        n_features=6,
+        n_informative=4,
+        n_classes=n_classes,
+        random_state=seed,
+    )
 
 
 def params_of(model):
@@ -50,8 +55,7 @@ def make_labels(kind, n, rng):
     }[kind]
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     n_samples=st.integers(0, 12),
     n_features=st.integers(0, 14),
@@ -67,13 +71,17 @@ def test_fuzzed_inputs_fit_correctly_or_fail_clearly(
 ):
     rng = np.random.RandomState(seed)
     X = (rng.randn(n_samples, n_features) * 3).astype(dtype)
-    if corruption != "none" and X.size and dtype in ("float16", "float32",
-                                                     "float64", "object"):
+    if (
+        corruption != "none"
+        and X.size
+        and dtype in ("float16", "float32", "float64", "object")
+    ):
         X[rng.randint(n_samples), rng.randint(n_features)] = float(corruption)
     y = make_labels(labels, n_samples, rng)
     X_before, y_before = X.copy(), y.copy()
-    model = BackpropClassifier(hidden_layer_sizes=(3,), max_iter=5, solver=solver,
-                               loss=loss, random_state=0)
+    model = BackpropClassifier(
+        hidden_layer_sizes=(3,), max_iter=5, solver=solver, loss=loss, random_state=0
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -128,16 +136,22 @@ def test_sample_weight_is_not_modified():
     assert_array_equal(sw, before)
 
 
-@pytest.mark.parametrize("sw, match", [
-    (np.ones(3), "shape"), (-np.ones(120), "non-negative"),
-    (np.full(120, np.nan), "finite"), (np.zeros(120), "zero"),
-])
+@pytest.mark.parametrize(
+    "sw, match",
+    [
+        (np.ones(3), "shape"),
+        (-np.ones(120), "non-negative"),
+        (np.full(120, np.nan), "finite"),
+        (np.zeros(120), "zero"),
+    ],
+)
 def test_bad_sample_weight_is_named(sw, match):
     with pytest.raises(ValueError, match=match):
         BackpropClassifier().fit(*problem(), sample_weight=sw)
 
 
 # ------------------------------------------------ 2. numerical extremes
+
 
 @quiet
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -175,13 +189,19 @@ def test_saturated_outputs_give_finite_log_proba(loss, n_classes):
 
 # -------------------------------------------------------- 3. divergence
 
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_divergence_stops_with_a_clear_error_and_leaves_no_model(dtype):
     X, y = problem()
     X = (X * 1e3).astype(dtype)
-    model = BackpropClassifier(solver="sgd", learning_rate_init=1e12,
-                               activation="relu", loss="log_loss", random_state=0,
-                               hidden_layer_sizes=(50, 50))
+    model = BackpropClassifier(
+        solver="sgd",
+        learning_rate_init=1e12,
+        activation="relu",
+        loss="log_loss",
+        random_state=0,
+        hidden_layer_sizes=(50, 50),
+    )
     with pytest.raises(ValueError, match="learning_rate_init"):
         model.fit(X, y)
     with pytest.raises(NotFittedError):  # never a silently NaN model
@@ -191,9 +211,16 @@ def test_divergence_stops_with_a_clear_error_and_leaves_no_model(dtype):
 @quiet
 def test_divergence_in_a_later_call_keeps_the_last_good_model():
     X, y = problem()
-    model = BackpropClassifier(solver="sgd", learning_rate_init=0.01, max_iter=5,
-                               activation="relu", random_state=0, warm_start=True,
-                               loss="log_loss", hidden_layer_sizes=(50, 50)).fit(X, y)
+    model = BackpropClassifier(
+        solver="sgd",
+        learning_rate_init=0.01,
+        max_iter=5,
+        activation="relu",
+        random_state=0,
+        warm_start=True,
+        loss="log_loss",
+        hidden_layer_sizes=(50, 50),
+    ).fit(X, y)
     before = params_of(model).copy()
     proba = model.predict_proba(X)
     curve = list(model.loss_curve_)
@@ -209,8 +236,9 @@ def test_divergence_in_a_later_call_keeps_the_last_good_model():
 def test_early_stopping_fires_even_when_scores_are_nan():
     # scikit-learn #29504: a NaN validation score must count as no progress.
     X, y = problem(300)
-    model = BackpropClassifier(early_stopping=True, n_iter_no_change=2, max_iter=50,
-                               random_state=0)
+    model = BackpropClassifier(
+        early_stopping=True, n_iter_no_change=2, max_iter=50, random_state=0
+    )
     model.fit(X, y)
     model.validation_scores_ = [np.nan]
     model.best_validation_score_ = np.nan
@@ -219,6 +247,7 @@ def test_early_stopping_fires_even_when_scores_are_nan():
 
 
 # ------------------------------------------------------- 4. determinism
+
 
 @quiet
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
@@ -248,6 +277,7 @@ def dump_load(model, how, tmp_path):
 
 # ------------------------------------------------------- 5. persistence
 
+
 @pytest.mark.parametrize("how", ["pickle", "joblib", "skops"])
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 def test_round_trip_keeps_predictions_and_resumes_identically(how, solver, tmp_path):
@@ -272,6 +302,7 @@ def test_skops_round_trip_of_an_lbfgs_model(tmp_path):
 
 # ------------------------------------------------------------ 6. memory
 
+
 @quiet
 def test_predict_on_a_million_rows_needs_bounded_extra_memory():
     X, y = problem()
@@ -290,6 +321,7 @@ def test_predict_on_a_million_rows_needs_bounded_extra_memory():
 
 
 # ----------------------------------------------------------- 7. threads
+
 
 @quiet
 def test_predict_from_many_threads_matches_serial():

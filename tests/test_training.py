@@ -18,8 +18,14 @@ quiet = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarnin
 
 
 def problem(n=200, n_classes=3, seed=0, weights=None):
-    return make_classification(n_samples=n, n_features=8, n_informative=5,
-                               n_classes=n_classes, weights=weights, random_state=seed)
+    return make_classification(
+        n_samples=n,
+        n_features=8,
+        n_informative=5,
+        n_classes=n_classes,
+        weights=weights,
+        random_state=seed,
+    )
 
 
 def params_of(model):
@@ -31,8 +37,13 @@ def params_of(model):
 def test_partial_fit_keeps_optimizer_state(solver):
     # Two one-epoch calls continue one optimisation: they equal a two-epoch fit.
     X, y = problem()
-    kw = dict(solver=solver, shuffle=False, random_state=0, batch_size=50,
-              n_iter_no_change=100)
+    kw = dict(
+        solver=solver,
+        shuffle=False,
+        random_state=0,
+        batch_size=50,
+        n_iter_no_change=100,
+    )
     full = BackpropClassifier(max_iter=2, **kw).fit(X, y)
     inc = BackpropClassifier(**kw)
     inc.partial_fit(X, y, classes=np.unique(y)).partial_fit(X, y)
@@ -45,8 +56,14 @@ def test_partial_fit_keeps_optimizer_state(solver):
 def test_warm_start_keeps_optimizer_state_unlike_mlpclassifier(solver):
     # scikit-learn #6091: MLPClassifier restarts its optimizer on a warm fit.
     X, y = problem()
-    kw = dict(solver=solver, shuffle=False, random_state=0, batch_size=50,
-              n_iter_no_change=100, learning_rate_init=0.01)
+    kw = dict(
+        solver=solver,
+        shuffle=False,
+        random_state=0,
+        batch_size=50,
+        n_iter_no_change=100,
+        learning_rate_init=0.01,
+    )
     full = BackpropClassifier(max_iter=4, **kw).fit(X, y)
     warm = BackpropClassifier(max_iter=2, warm_start=True, **kw).fit(X, y).fit(X, y)
     assert_allclose(params_of(warm), params_of(full), rtol=1e-12)
@@ -58,8 +75,13 @@ def test_warm_start_keeps_optimizer_state_unlike_mlpclassifier(solver):
 @quiet
 def test_warm_start_counts_like_mlpclassifier():
     X, y = problem()
-    kw = dict(max_iter=3, warm_start=True, random_state=0, loss="log_loss",
-              learning_rate_init=0.01)
+    kw = dict(
+        max_iter=3,
+        warm_start=True,
+        random_state=0,
+        loss="log_loss",
+        learning_rate_init=0.01,
+    )
     ours = BackpropClassifier(**kw).fit(X, y).fit(X, y)
     kw.pop("loss")
     mlp = MLPClassifier(**kw).fit(X, y).fit(X, y)
@@ -91,22 +113,32 @@ def test_partial_fit_classes_missing_from_first_batch_are_learned_later():
 def test_partial_fit_unavailable_for_lbfgs():
     assert not hasattr(BackpropClassifier(solver="lbfgs"), "partial_fit")
     with pytest.raises(ValueError, match="early_stopping"):
-        BackpropClassifier(early_stopping=True).partial_fit(*problem(), classes=[0, 1, 2])
+        BackpropClassifier(early_stopping=True).partial_fit(
+            *problem(), classes=[0, 1, 2]
+        )
 
 
 @quiet
 def test_early_stopping_restores_the_best_weights():
     X, y = problem(400)
     X_tr, y_tr, X_val, y_val = X[:300], y[:300], X[300:], y[300:]
-    model = BackpropClassifier(early_stopping=True, n_iter_no_change=3, max_iter=200,
-                               learning_rate_init=0.05, random_state=0)
+    model = BackpropClassifier(
+        early_stopping=True,
+        n_iter_no_change=3,
+        max_iter=200,
+        learning_rate_init=0.05,
+        random_state=0,
+    )
     model.fit(X_tr, y_tr, X_val=X_val, y_val=y_val)
     assert model.n_iter_ < 200
     assert model.best_validation_score_ == max(model.validation_scores_)
     assert model.score(X_val, y_val) == model.best_validation_score_
     assert model.best_loss_ is None
-    assert len(model.validation_loss_curve_) == len(model.validation_scores_) == (
-        model.n_iter_)
+    assert (
+        len(model.validation_loss_curve_)
+        == len(model.validation_scores_)
+        == (model.n_iter_)
+    )
 
 
 @quiet
@@ -114,8 +146,9 @@ def test_early_stopping_split_with_string_labels_and_weights():
     X, y = problem(300)
     labels = np.array(["cat", "dog", "emu"])[y]
     sw = np.random.RandomState(0).uniform(0.5, 2, len(y))
-    model = BackpropClassifier(early_stopping=True, validation_fraction=0.2,
-                               max_iter=30, random_state=0)
+    model = BackpropClassifier(
+        early_stopping=True, validation_fraction=0.2, max_iter=30, random_state=0
+    )
     model.fit(X, labels, sample_weight=sw)
     assert set(model.predict(X)) <= {"cat", "dog", "emu"}
     assert 0 < model.best_validation_score_ <= 1
@@ -127,7 +160,8 @@ def test_early_stopping_with_too_little_data_is_explained():
         BackpropClassifier(early_stopping=True).fit(X, [0, 1, 0, 1])
     with pytest.raises(ValueError, match="validation"):
         BackpropClassifier(early_stopping=True, validation_fraction=0.1).fit(
-            np.random.RandomState(0).randn(12, 2), [0] * 6 + [1] * 5 + [2])
+            np.random.RandomState(0).randn(12, 2), [0] * 6 + [1] * 5 + [2]
+        )
 
 
 @quiet
@@ -181,10 +215,12 @@ def test_sample_weight_in_partial_fit_matches_repetition():
     X, y = problem(60)
     counts = np.random.RandomState(0).randint(0, 3, 60)
     kw = dict(random_state=0, batch_size=500)  # one full batch per epoch
-    a = BackpropClassifier(**kw).partial_fit(X, y, classes=[0, 1, 2],
-                                             sample_weight=counts)
-    b = BackpropClassifier(**kw).partial_fit(np.repeat(X, counts, axis=0),
-                                             np.repeat(y, counts), classes=[0, 1, 2])
+    a = BackpropClassifier(**kw).partial_fit(
+        X, y, classes=[0, 1, 2], sample_weight=counts
+    )
+    b = BackpropClassifier(**kw).partial_fit(
+        np.repeat(X, counts, axis=0), np.repeat(y, counts), classes=[0, 1, 2]
+    )
     assert_allclose(params_of(a), params_of(b), rtol=1e-10)
 
 
@@ -222,12 +258,16 @@ def test_initialisation_fits_the_activation(activation):
     W = unpack(params, units)[0][0]
     bound = init_bound(80, 120, activation)
     assert bound * 0.99 < np.abs(W).max() <= bound  # uniform on [-bound, bound]
-    expected = {"relu": np.sqrt(6 / 80),  # He: variance 2 / fan_in
-                "logistic": np.sqrt(2 / 200),  # MLPClassifier's Glorot variant
-                "tanh": np.sqrt(6 / 200), "identity": np.sqrt(6 / 200)}  # Glorot
+    expected = {
+        "relu": np.sqrt(6 / 80),  # He: variance 2 / fan_in
+        "logistic": np.sqrt(2 / 200),  # MLPClassifier's Glorot variant
+        "tanh": np.sqrt(6 / 200),
+        "identity": np.sqrt(6 / 200),
+    }  # Glorot
     assert bound == pytest.approx(expected[activation])
-    model = BackpropClassifier(hidden_layer_sizes=(120,), activation=activation,
-                               random_state=0, max_iter=1)
+    model = BackpropClassifier(
+        hidden_layer_sizes=(120,), activation=activation, random_state=0, max_iter=1
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(np.random.RandomState(1).randn(20, 80), np.arange(20) % 3)
@@ -244,8 +284,13 @@ def test_sparse_partial_fit_and_predict():
 @quiet
 def test_warm_start_takes_new_settings_but_keeps_the_state():
     X, y = problem()
-    model = BackpropClassifier(solver="sgd", max_iter=2, warm_start=True,
-                               learning_rate_init=0.01, random_state=0).fit(X, y)
+    model = BackpropClassifier(
+        solver="sgd",
+        max_iter=2,
+        warm_start=True,
+        learning_rate_init=0.01,
+        random_state=0,
+    ).fit(X, y)
     velocity = model._optimizer.velocity.copy()
     model.set_params(learning_rate_init=0.002, momentum=0.5, max_iter=1)
     model.fit(X, y)

@@ -133,7 +133,11 @@ def chunked_logits(coefs, intercepts, X, activation, max_bytes=2**24):
 
 
 def l2_penalty(coefs, alpha, n_eff):
-    """alpha / (2 n) Σ_l ‖W^(l)‖²: UFLDL's weight decay in MLPClassifier's scale."""
+    """alpha / (2 n) Σ_l ‖W^(l)‖², n the (weighted) rows averaged over.
+
+    UFLDL's weight decay (λ/2) Σ‖W‖² on the mean cost, with λ = alpha / n:
+    MLPClassifier's scale.
+    """
     if alpha == 0:
         return 0.0
     return 0.5 * alpha * sum(float(np.vdot(W, W)) for W in coefs) / n_eff

@@ -37,6 +37,7 @@ from ._targets import (
     check_targets,
     class_weights,
     combine_weights,
+    encode,
     fit_binarizer,
 )
 from ._training import DivergenceError, Epochs, batch_size_for, fit_lbfgs
@@ -123,12 +124,16 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         default is 'relu').
     solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         'sgd': mini-batch gradient descent with (Nesterov) momentum; 'adam':
-        Adam; 'lbfgs': full-batch L-BFGS-B through SciPy.
+        Adam; 'lbfgs': full-batch L-BFGS-B through SciPy, which stops when the
+        largest gradient entry falls below ``tol`` — with the quadratic cost
+        and saturated sigmoids that can be early, so lower ``tol`` for lbfgs.
     alpha : float, default=0.0001
-        L2 strength: the cost gains alpha / (2 n) Σ_l ‖W^(l)‖² (biases not
-        decayed, n = number of samples or the sum of their weights), exactly
-        MLPClassifier's alpha.  UFLDL's weight decay (λ/2) Σ‖W‖² added to a
-        *mean* cost is alpha = n λ.
+        L2 strength: the cost of each gradient step gains
+        alpha / (2 n) Σ_l ‖W^(l)‖² (biases not decayed), where n is the number
+        of samples (or the sum of their weights) that the step averages over:
+        the mini-batch for 'sgd' and 'adam', the whole training set for
+        'lbfgs' — exactly MLPClassifier's alpha.  UFLDL's weight decay adds
+        (λ/2) Σ‖W‖² to the mean cost, so λ = alpha / n.
     batch_size : int or 'auto', default='auto'
         Mini-batch size for the stochastic solvers; 'auto' is min(200, n).
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
@@ -332,7 +337,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             self._check_same_architecture(X.shape[1], Y.shape[1])
         self._random_state = check_random_state(self.random_state)
         if first:
-            self._initialize(X.shape[1], Y.shape[1], Y.dtype)
+            self._initialize(X.shape[1], Y.shape[1], X.dtype)
         val = None
         if X_val is not None:
             val = self._validation_data(X_val, y_val, sample_weight_val)
@@ -371,9 +376,11 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         X, y, Y, sw = self._prepare(
             X, y, sample_weight, reset=first, classes=classes if first else None
         )
-        self._random_state = check_random_state(self.random_state)
         if first:
-            self._initialize(X.shape[1], Y.shape[1], Y.dtype)
+            # One generator for the whole stream, so that successive calls
+            # shuffle differently (MLPClassifier re-seeds on every call).
+            self._random_state = check_random_state(self.random_state)
+            self._initialize(X.shape[1], Y.shape[1], X.dtype)
         return self._train(X, y, Y, sw, None, incremental=True)
 
     # --------------------------------------------------------- prediction
@@ -491,7 +498,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             self.classes_ = self._label_binarizer.classes_
         else:
             self._check_known_classes(y, kind)
-        Y = self._label_binarizer.transform(y).astype(X.dtype)
+        Y = encode(self._label_binarizer, y)
         sw = check_sample_weight(sample_weight, X.shape[0])
         sw = combine_weights(
             sw, class_weights(self.class_weight, y, self.classes_, sw, self._multilabel)
@@ -607,6 +614,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     def _train(self, X, y, Y, sw, val, incremental):
         params = _network.pack(self.coefs_, self.intercepts_)
         units = _network.layer_units_of(self.coefs_)
+        X = X.astype(params.dtype, copy=False)  # a warm start keeps its dtype
         self.coefs_, self.intercepts_ = _network.unpack(params, units)
         with np.errstate(
             over="ignore", under="ignore", invalid="ignore", divide="ignore"
@@ -718,7 +726,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         X_val, y_val, sw_val = val
         Z = self._raw_logits(X_val)
         score = accuracy_score(y_val, self._decode(Z), sample_weight=sw_val)
-        Y_val = self._label_binarizer.transform(y_val).astype(Z.dtype)
+        Y_val = encode(self._label_binarizer, y_val).astype(Z.dtype)
         w, _ = normalised_weights(sw_val, Z.shape[0], Z.dtype)
         A = OUTPUT_ACTIVATIONS[self.out_activation_](Z.copy())
         loss = data_loss(

@@ -30,6 +30,24 @@ def fit_binarizer(y, classes=None):
     return binarizer
 
 
+def encode(binarizer, y):
+    """Targets as a compact 0/1 matrix of uint8, one column per output.
+
+    One column for binary y (1 for ``classes_[1]``), one per class for
+    multiclass y (one-hot), and y itself for a multilabel indicator matrix:
+    LabelBinarizer's encoding, built without its int64 intermediate.  The
+    training loop converts one mini-batch at a time to the model's dtype.
+    """
+    if binarizer.y_type_ == "multilabel-indicator":
+        return np.asarray(y.toarray() if hasattr(y, "toarray") else y, np.uint8)
+    index = np.searchsorted(binarizer.classes_, y)
+    if len(binarizer.classes_) == 2:
+        return (index == 1).astype(np.uint8)[:, None]
+    Y = np.zeros((len(index), len(binarizer.classes_)), np.uint8)
+    Y[np.arange(len(index)), index] = 1
+    return Y
+
+
 def check_sample_weight(sample_weight, n_samples, name="sample_weight"):
     """A float64 copy of ``sample_weight``, checked: finite, ≥ 0, shape (n,)."""
     if sample_weight is None:

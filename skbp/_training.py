@@ -33,7 +33,8 @@ class Epochs:
     ----------
     X : ndarray or CSR matrix of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_outputs)
-        Encoded targets, X's dtype.
+        Encoded 0/1 targets (uint8); each mini-batch is converted to the
+        model's dtype as it is gathered.
     sample_weight : ndarray of shape (n_samples,) or None
     layer_units : list of int
     batch_size : int
@@ -43,12 +44,13 @@ class Epochs:
     def __init__(self, X, Y, sample_weight, layer_units, batch_size, spec):
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.units, self.batch_size, self.spec = layer_units, batch_size, spec
-        n, dtype = X.shape[0], Y.dtype
+        n, dtype = X.shape[0], X.dtype
         self.ws = Workspace(layer_units, batch_size, dtype)
         self.order = np.arange(n)
         self.total_weight = n if sample_weight is None else float(sample_weight.sum())
         if not sparse.issparse(X):
             self.X_batch = np.empty((batch_size, X.shape[1]), X.dtype)
+        self.Y_codes = np.empty((batch_size, Y.shape[1]), Y.dtype)
         self.Y_batch = np.empty((batch_size, Y.shape[1]), dtype)
 
     def run(self, params, optimizer, rng, shuffle):
@@ -82,7 +84,8 @@ class Epochs:
             X_b = np.take(self.X, idx, axis=0, out=self.X_batch[:m])
         else:
             X_b = self.X[idx[0] : idx[0] + m]
-        Y_b = np.take(self.Y, idx, axis=0, out=self.Y_batch[:m])
+        Y_b = self.Y_batch[:m]
+        np.copyto(Y_b, np.take(self.Y, idx, axis=0, out=self.Y_codes[:m]))
         if self.sample_weight is None:
             return X_b, Y_b, None, float(m)
         sw = self.sample_weight[idx]
@@ -103,13 +106,15 @@ def fit_lbfgs(
     losses : list of float
         The loss after each L-BFGS iteration.
     """
-    w, n_eff = normalised_weights(sample_weight, X.shape[0], Y.dtype)
-    ws = Workspace(layer_units, X.shape[0], Y.dtype)
+    dtype = params.dtype
+    Y = Y.astype(dtype)
+    w, n_eff = normalised_weights(sample_weight, X.shape[0], dtype)
+    ws = Workspace(layer_units, X.shape[0], dtype)
     losses = []
 
     def fun(theta):
         coefs, intercepts = _network.unpack(
-            theta.astype(Y.dtype, copy=False), layer_units
+            theta.astype(dtype, copy=False), layer_units
         )
         loss = backprop(coefs, intercepts, X, Y, w, n_eff, spec, ws)
         return loss, ws.grad.astype(np.float64)

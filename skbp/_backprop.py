@@ -26,12 +26,11 @@ calls it.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 from sklearn.utils.extmath import safe_sparse_dot
 
 from . import _network
-from ._activations import DERIVATIVES, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from ._losses import data_loss, output_error
+from ._activations import DERIVATIVES, HIDDEN_ACTIVATIONS
+from ._losses import output_and_loss, output_error
 
 
 @dataclass(frozen=True)
@@ -60,14 +59,18 @@ class Workspace:
     def __init__(self, layer_units, n_rows, dtype):
         hidden_out = layer_units[1:]
         self.layer_units = list(layer_units)
+        self.n_coefs = _network.n_coefs(layer_units)
         self.activations = [np.empty((n_rows, u), dtype) for u in hidden_out]
         self.deltas = [np.empty((n_rows, u), dtype) for u in hidden_out]
         self.work = [np.empty((n_rows, u), dtype) for u in hidden_out]
+        self.ones = np.ones(n_rows, dtype)
         self.grad = np.empty(_network.n_params(layer_units), dtype)
-        self.coef_grads, self.intercept_grads = _network.unpack(self.grad, layer_units)
-        self.decay = [np.empty_like(g) for g in self.coef_grads]
-        self._n_rows = n_rows
+        self.decay = np.empty(self.n_coefs, dtype)
+        self.coef_grads, self.intercept_grads = _network.unpack(
+            self.grad, layer_units
+        )
         self._views = {n_rows: self}
+        self._bound = (None, None)
 
     def rows(self, m):
         """This workspace restricted to its first ``m`` rows (views, cached)."""
@@ -76,17 +79,23 @@ class Workspace:
             view.__dict__.update(self.__dict__)
             for name in ("activations", "deltas", "work"):
                 setattr(view, name, [a[:m] for a in getattr(self, name)])
+            view.ones = self.ones[:m]
             view._views = {m: view}
             self._views[m] = view
         return self._views[m]
 
+    def unpack(self, params):
+        """``(coefs, intercepts)`` views of the flat ``params`` (cached)."""
+        if self._bound[0] is not params:
+            self._bound = (params, _network.unpack(params, self.layer_units))
+        return self._bound[1]
+
 
 def _matmul(A, W, out):
     """out = A @ W, for dense or sparse A."""
-    if sparse.issparse(A):
-        out[...] = safe_sparse_dot(A, W)
-    else:
-        np.matmul(A, W, out=out)
+    if isinstance(A, np.ndarray):
+        return np.matmul(A, W, out=out)
+    out[...] = safe_sparse_dot(A, W)
     return out
 
 
@@ -132,24 +141,26 @@ def chunked_logits(coefs, intercepts, X, activation, max_bytes=2**24):
         yield slice(start, stop), Z
 
 
-def l2_penalty(coefs, alpha, n_eff):
+def l2_penalty(coef_params, alpha, n_eff):
     """alpha / (2 n) Σ_l ‖W^(l)‖², n the (weighted) rows averaged over.
 
-    UFLDL's weight decay (λ/2) Σ‖W‖² on the mean cost, with λ = alpha / n:
+    ``coef_params`` is the weights part of the flat parameter vector.  This is
+    UFLDL's weight decay (λ/2) Σ‖W‖² on the mean cost with λ = alpha / n:
     MLPClassifier's scale.
     """
     if alpha == 0:
         return 0.0
-    return 0.5 * alpha * sum(float(np.vdot(W, W)) for W in coefs) / n_eff
+    return 0.5 * alpha * float(np.dot(coef_params, coef_params)) / n_eff
 
 
-def backprop(coefs, intercepts, X, Y, w, n_eff, spec, ws):
+def backprop(params, X, Y, w, n_eff, spec, ws):
     """Loss J and its gradient for rows ``X``, targets ``Y``; into ``ws.grad``.
 
     Parameters
     ----------
-    coefs, intercepts : list of ndarray
-        The network, MLPClassifier's layout (``coefs[l]`` is W^(l)ᵀ).
+    params : ndarray of shape (n_params,)
+        The flat parameter vector (``_network``'s layout); ``coefs[l]`` below
+        are views of it in MLPClassifier's layout, W^(l+1) transposed.
     X : ndarray or sparse matrix of shape (m, n_features)
     Y : ndarray of shape (m, n_outputs)
     w : ndarray of shape (m,) or None
@@ -160,39 +171,34 @@ def backprop(coefs, intercepts, X, Y, w, n_eff, spec, ws):
     spec : NetSpec
         activation, out_activation, loss, alpha.
     ws : Workspace
-        Buffers with at least m rows; ``ws.grad`` receives the gradient.
+        Buffers with at least m rows; ``ws.grad`` receives the gradient, in
+        the layout of ``params``.
 
     Returns
     -------
     loss : float
     """
+    coefs, intercepts = ws.unpack(params)
     ws = ws.rows(X.shape[0])
     A, E, work = ws.activations, ws.deltas, ws.work
     Z_out = forward(coefs, intercepts, X, spec.activation, A[:-1], work[-1])
-    np.copyto(A[-1], Z_out)
-    OUTPUT_ACTIVATIONS[spec.out_activation](A[-1])  # a^(L) = g(z^(L))
-    loss = data_loss(spec.loss, spec.out_activation, Z_out, A[-1], Y, w, E[-1])
-    loss += l2_penalty(coefs, spec.alpha, n_eff)
+    loss = output_and_loss(spec.loss, spec.out_activation, Z_out, A[-1], Y, w, E[-1])
+    loss += l2_penalty(params[: ws.n_coefs], spec.alpha, n_eff)
 
     sigma_prime = DERIVATIVES[spec.activation]
     output_error(spec.loss, spec.out_activation, A[-1], Y, w, E[-1], work[-1])  # BP1
     for l in range(len(coefs) - 1, -1, -1):
         a_l = X if l == 0 else A[l - 1]
-        _weight_gradient(
-            a_l, E[l], coefs[l], spec.alpha / n_eff, ws.coef_grads[l], ws.decay[l]
-        )
-        E[l].sum(axis=0, out=ws.intercept_grads[l])  # BP4: ∂J/∂b^(l) = ε^(l+1)
+        _matmul(a_l.T, E[l], out=ws.coef_grads[l])  # BP3: ∂J/∂W^(l) = ε^(l+1) a^(l)ᵀ
+        np.matmul(ws.ones, E[l], out=ws.intercept_grads[l])  # BP4: ∂J/∂b^(l) = ε^(l+1)
         if l > 0:
             np.matmul(E[l], coefs[l].T, out=E[l - 1])  # BP2: ε^(l) = W^(l)ᵀ ε^(l+1)
             sigma_prime(A[l - 1], E[l - 1], work[l - 1])  # ... ⊙ σ'(z^(l))
+    _add_weight_decay(params[: ws.n_coefs], spec.alpha / n_eff, ws)
     return loss
 
 
-def _weight_gradient(a, delta, W, decay, out, scratch):
-    """(BP3) ∂J/∂W^(l) = ε^(l+1) a^(l)ᵀ, plus the weight decay (alpha/n) W^(l)."""
-    if sparse.issparse(a):
-        out[...] = safe_sparse_dot(a.T, delta)
-    else:
-        np.matmul(a.T, delta, out=out)
+def _add_weight_decay(coef_params, decay, ws):
+    """∂/∂W of the L2 term, (alpha/n) W^(l), added to every weight gradient."""
     if decay:
-        out += np.multiply(W, decay, out=scratch)
+        ws.grad[: ws.n_coefs] += np.multiply(coef_params, decay, out=ws.decay)

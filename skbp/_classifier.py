@@ -16,9 +16,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import _network, _outputs
-from ._activations import OUTPUT_ACTIVATIONS
 from ._backprop import NetSpec, chunked_logits
-from ._losses import data_loss, normalised_weights
+from ._losses import normalised_weights, output_and_loss
 from ._optimizers import make_optimizer
 from ._params import (
     BOOL,
@@ -728,10 +727,8 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         score = accuracy_score(y_val, self._decode(Z), sample_weight=sw_val)
         Y_val = encode(self._label_binarizer, y_val).astype(Z.dtype)
         w, _ = normalised_weights(sw_val, Z.shape[0], Z.dtype)
-        A = OUTPUT_ACTIVATIONS[self.out_activation_](Z.copy())
-        loss = data_loss(
-            self.loss, self.out_activation_, Z, A, Y_val, w, np.empty_like(Z)
-        )
+        loss = output_and_loss(self.loss, self.out_activation_, Z, np.empty_like(Z),
+                               Y_val, w, np.empty_like(Z))
         if self.validation_scores_ is None:
             self.validation_scores_, self.validation_loss_curve_ = [], []
             self.best_validation_score_ = -np.inf

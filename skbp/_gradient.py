@@ -93,8 +93,9 @@ def loss_and_gradients(
         alpha,
         sample_weight,
     )
+    params = _network.pack(coefs, intercepts, dtype=X.dtype)
     ws = Workspace(_network.layer_units_of(coefs), X.shape[0], X.dtype)
-    value = backprop(coefs, intercepts, X, Y, w, n_eff, spec, ws)
+    value = backprop(params, X, Y, w, n_eff, spec, ws)
     return (
         value,
         [g.copy() for g in ws.coef_grads],

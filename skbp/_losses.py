@@ -12,7 +12,7 @@ huge logits and never take log(0).
 
 import numpy as np
 
-from ._activations import logistic_derivative
+from ._activations import OUTPUT_ACTIVATIONS, logistic_derivative
 
 #: (loss, output activation) pairs that define a proper cost.
 VALID_PAIRS = {
@@ -45,7 +45,7 @@ def normalised_weights(sample_weight, n_samples, dtype):
 
 def _average(rows, w):
     """Σ_i w_i rows_i, or the mean of rows when w is None."""
-    return float(rows.mean()) if w is None else float(rows @ w)
+    return float(rows.sum()) / len(rows) if w is None else float(rows @ w)
 
 
 def _row_dot(U, V):
@@ -53,26 +53,36 @@ def _row_dot(U, V):
     return np.einsum("ij,ij->i", U, V)
 
 
-def data_loss(loss, out_activation, Z, A, Y, w, scratch):
-    """Average per-sample cost of outputs ``A`` = g(``Z``) against targets ``Y``.
+def output_and_loss(loss, out_activation, Z, A, Y, w, scratch):
+    """Output a^(L) = g(z^(L)) into ``A``, and the average cost against ``Y``.
 
-    ``scratch`` is overwritten; ``Z``, ``A`` and ``Y`` are not.
+    ``Z`` (the logits) and ``Y`` are kept; ``scratch`` is overwritten.
     """
+    if loss == "log_loss" and out_activation == "softmax":
+        return _softmax_cross_entropy(Z, A, Y, w)
+    np.copyto(A, Z)
+    OUTPUT_ACTIVATIONS[out_activation](A)
     if loss == "squared_error":
-        np.subtract(A, Y, out=scratch)
+        np.subtract(A, Y, out=scratch)  # J = ½‖a − y‖²
         return 0.5 * _average(_row_dot(scratch, scratch), w)
-    if out_activation == "softmax":
-        # -Σ_j y_j log a_j with log a_j = z_j - logsumexp(z), and
-        # logsumexp(z) = max z - log(max a): a's largest entry is ≥ 1/k.
-        z_max = Z.max(axis=1)
-        np.subtract(z_max[:, None], Z, out=scratch)
-        rows = _row_dot(Y, scratch)
-        rows -= Y.sum(axis=1) * np.log(A.max(axis=1))
-        return _average(rows, w)
-    # Binary cross-entropy per output: -y log σ(z) - (1-y) log(1-σ(z))
-    # = log(1 + e^z) - y z.
+    # Binary cross-entropy per output, from the logits:
+    # −y log σ(z) − (1 − y) log(1 − σ(z)) = log(1 + e^z) − y z.
     np.logaddexp(0, Z, out=scratch)
     return _average(scratch.sum(axis=1) - _row_dot(Y, Z), w)
+
+
+def _softmax_cross_entropy(Z, A, Y, w):
+    """Softmax into ``A`` and −Σ_j y_j log a_j, sharing one pass of exp.
+
+    With s = z − max z (so e^s never overflows) and S = Σ_k e^(s_k):
+    a = e^s / S and −log a_j = log S − s_j, finite for any logits.
+    """
+    np.subtract(Z, Z.max(axis=1, keepdims=True), out=A)  # s
+    y_dot_s = _row_dot(Y, A)
+    np.exp(A, out=A)
+    S = A.sum(axis=1, keepdims=True)
+    A /= S
+    return _average(np.log(S[:, 0]) * Y.sum(axis=1) - y_dot_s, w)
 
 
 def output_error(loss, out_activation, A, Y, w, delta, scratch):

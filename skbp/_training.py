@@ -6,11 +6,12 @@ activations, errors, the gradient, the gathered mini-batch — so that the
 loop over mini-batches allocates nothing that could be allocated once.
 """
 
+import math
+
 import numpy as np
 import scipy.optimize
 from scipy import sparse
 
-from . import _network
 from ._backprop import Workspace, backprop
 from ._losses import normalised_weights
 
@@ -61,15 +62,14 @@ class Epochs:
         """
         if shuffle:
             rng.shuffle(self.order)  # the same draws as sklearn.utils.shuffle
-        coefs, intercepts = _network.unpack(params, self.units)
         total = 0.0
         for start in range(0, self.X.shape[0], self.batch_size):
             idx = self.order[start : start + self.batch_size]
             X_b, Y_b, w, n_eff = self._gather(idx, shuffle)
             if n_eff == 0:  # only zero-weight samples: nothing to learn
                 continue
-            loss = backprop(coefs, intercepts, X_b, Y_b, w, n_eff, self.spec, self.ws)
-            if not np.isfinite(loss):
+            loss = backprop(params, X_b, Y_b, w, n_eff, self.spec, self.ws)
+            if not math.isfinite(loss):
                 raise DivergenceError(f"non-finite loss ({loss}) on a mini-batch")
             optimizer.step(params, self.ws.grad)
             total += loss * n_eff
@@ -81,11 +81,12 @@ class Epochs:
         if sparse.issparse(self.X):
             X_b = self.X[idx]
         elif shuffled:
-            X_b = np.take(self.X, idx, axis=0, out=self.X_batch[:m])
+            # mode="clip" (idx is always in range) spares take's safety copy.
+            X_b = np.take(self.X, idx, axis=0, out=self.X_batch[:m], mode="clip")
         else:
             X_b = self.X[idx[0] : idx[0] + m]
         Y_b = self.Y_batch[:m]
-        np.copyto(Y_b, np.take(self.Y, idx, axis=0, out=self.Y_codes[:m]))
+        np.copyto(Y_b, np.take(self.Y, idx, axis=0, out=self.Y_codes[:m], mode="clip"))
         if self.sample_weight is None:
             return X_b, Y_b, None, float(m)
         sw = self.sample_weight[idx]
@@ -113,10 +114,7 @@ def fit_lbfgs(
     losses = []
 
     def fun(theta):
-        coefs, intercepts = _network.unpack(
-            theta.astype(dtype, copy=False), layer_units
-        )
-        loss = backprop(coefs, intercepts, X, Y, w, n_eff, spec, ws)
+        loss = backprop(theta.astype(dtype, copy=False), X, Y, w, n_eff, spec, ws)
         return loss, ws.grad.astype(np.float64)
 
     def record(intermediate_result):

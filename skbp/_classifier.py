@@ -664,40 +664,42 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self._optimizer = make_optimizer(
             self, params.size, params.dtype, previous=self._optimizer
         )
-        epochs = Epochs(
-            X, Y, sw, units, batch_size_for(self.batch_size, X.shape[0]), self._spec()
-        )
+        batch_size = batch_size_for(self.batch_size, X.shape[0])
+        epochs = Epochs(X, Y, sw, units, batch_size, self._spec())
         self._best_params = params.copy()
         self.n_iter_ = 0
-        for _ in range(1 if incremental else self.max_iter):
-            start = time.perf_counter()
-            try:
-                loss = epochs.run(
-                    params, self._optimizer, self._random_state, self.shuffle
-                )
-            except DivergenceError:
-                raise DivergenceError(self._divergence_message()) from None
-            self.n_iter_ += 1
-            self.t_ += X.shape[0]
-            self.loss_ = loss
-            self.loss_curve_.append(loss)
-            best_before = self.best_validation_score_
-            if val is not None:
-                self._record_validation(val, params)
-            self._optimizer.epoch_ends(self.t_)
-            self._report(time.perf_counter() - start)
-            if self._stalled(best_before) and self._optimizer.stalled():
-                break
-        else:
-            if not incremental:
-                warnings.warn(
-                    f"Stochastic optimizer: max_iter={self.max_iter} epochs reached "
-                    "before the loss converged. Increase max_iter.",
-                    ConvergenceWarning,
-                    stacklevel=4,
-                )
+        with epochs.blas_threads_limited():
+            for _ in range(1 if incremental else self.max_iter):
+                if self._epoch(epochs, params, val):
+                    break
+            else:
+                if not incremental:
+                    warnings.warn(
+                        f"Stochastic optimizer: max_iter={self.max_iter} epochs "
+                        "reached before the loss converged. Increase max_iter.",
+                        ConvergenceWarning,
+                        stacklevel=4,
+                    )
         if self.early_stopping:
             np.copyto(params, self._best_params)
+
+    def _epoch(self, epochs, params, val):
+        """One epoch and its bookkeeping; True when training should stop."""
+        start = time.perf_counter()
+        try:
+            loss = epochs.run(params, self._optimizer, self._random_state, self.shuffle)
+        except DivergenceError:
+            raise DivergenceError(self._divergence_message()) from None
+        self.n_iter_ += 1
+        self.t_ += epochs.X.shape[0]
+        self.loss_ = loss
+        self.loss_curve_.append(loss)
+        best_before = self.best_validation_score_
+        if val is not None:
+            self._record_validation(val, params)
+        self._optimizer.epoch_ends(self.t_)
+        self._report(time.perf_counter() - start)
+        return self._stalled(best_before) and self._optimizer.stalled()
 
     def _divergence_message(self):
         return (

@@ -6,14 +6,21 @@ activations, errors, the gradient, the gathered mini-batch — so that the
 loop over mini-batches allocates nothing that could be allocated once.
 """
 
+import contextlib
 import math
 
 import numpy as np
 import scipy.optimize
 from scipy import sparse
+from threadpoolctl import threadpool_limits
 
 from ._backprop import Workspace, backprop
 from ._losses import normalised_weights
+
+#: Below this many multiply-adds in a mini-batch's largest layer, a second
+#: BLAS thread costs more in wake-ups than it gains (measured on 2 cores:
+#: benchmarks/README.md), so the epoch runs BLAS on one thread.
+SMALL_BATCH_MACS = 1_000_000
 
 
 class DivergenceError(ValueError):
@@ -51,6 +58,8 @@ class Epochs:
         self.total_weight = n if sample_weight is None else float(sample_weight.sum())
         if not sparse.issparse(X):
             self.X_batch = np.empty((batch_size, X.shape[1]), X.dtype)
+        largest = max(i * o for i, o in zip(layer_units[:-1], layer_units[1:]))
+        self.blas_threads = 1 if batch_size * largest < SMALL_BATCH_MACS else None
         self.Y_codes = np.empty((batch_size, Y.shape[1]), Y.dtype)
         self.Y_batch = np.empty((batch_size, Y.shape[1]), dtype)
 
@@ -74,6 +83,12 @@ class Epochs:
             optimizer.step(params, self.ws.grad)
             total += loss * n_eff
         return total / self.total_weight
+
+    def blas_threads_limited(self):
+        """A context for all epochs of a fit: one BLAS thread for small batches."""
+        if self.blas_threads is None:
+            return contextlib.nullcontext()
+        return threadpool_limits(limits=self.blas_threads, user_api="blas")
 
     def _gather(self, idx, shuffled):
         """The mini-batch rows ``idx``: X, Y, normalised weights and weight sum."""

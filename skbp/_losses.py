@@ -50,6 +50,8 @@ def _average(rows, w):
 
 def _row_dot(U, V):
     """Σ_j U_ij V_ij for each row i, without a temporary."""
+    if hasattr(np, "vecdot"):  # NumPy >= 2.0: a gufunc, twice einsum's speed
+        return np.vecdot(U, V)
     return np.einsum("ij,ij->i", U, V)
 
 

@@ -19,7 +19,7 @@ from ._losses import normalised_weights
 
 #: Below this many multiply-adds in a mini-batch's largest layer, a second
 #: BLAS thread costs more in wake-ups than it gains (measured on 2 cores:
-#: benchmarks/README.md), so the epoch runs BLAS on one thread.
+#: benchmarks/blas_threads.py), so the epochs run BLAS on one thread.
 SMALL_BATCH_MACS = 1_000_000
 
 

@@ -1,0 +1,39 @@
+"""The benchmark script keeps working (a seconds-long smoke run; no timings
+are asserted)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_benchmark_smoke_run_writes_its_tables(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench.py"),
+            "--smoke",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    table = (tmp_path / "results.md").read_text()
+    for config in (
+        "sgd64",
+        "adam64",
+        "sgd32",
+        "adam32",
+        "book",
+        "lbfgs",
+        "predict",
+        "defaults",
+    ):
+        assert f"| {config} |" in table
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["machine"] and len(data["rows"]) == 8

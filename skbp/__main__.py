@@ -74,6 +74,17 @@ def fit_and_score(model, X_train, y_train, X_test, y_test):
     return model.score(X_test, y_test), seconds, converged
 
 
+def print_table(rows):
+    """The side-by-side summary, one row per model."""
+    print(
+        f"\n{'model':<20} {'test accuracy':>13} {'fit seconds':>11} "
+        f"{'epochs':>6}  converged"
+    )
+    for name, accuracy, seconds, converged, n_iter in rows:
+        status = "yes" if converged else "no (max_iter)"
+        print(f"{name:<20} {accuracy:>13.4f} {seconds:>11.2f} {n_iter:>6}  {status}")
+
+
 def main(argv=None):
     """Run the comparison; returns the exit status."""
     args = parse_args(argv)
@@ -99,24 +110,13 @@ def main(argv=None):
         if est.verbose:
             print(f"== {name}, per epoch ==")
         model = make_pipeline(StandardScaler(), est)
-        rows.append(
-            (name,)
-            + fit_and_score(model, X_train, y_train, X_test, y_test)
-            + (est.n_iter_,)
-        )
+        result = fit_and_score(model, X_train, y_train, X_test, y_test)
+        rows.append((name, *result, est.n_iter_))
+    print_table(rows)
     print(
-        f"\n{'model':<20} {'test accuracy':>13} {'fit seconds':>11} "
-        f"{'epochs':>6}  converged"
-    )
-    for name, accuracy, seconds, converged, n_iter in rows:
-        print(
-            f"{name:<20} {accuracy:>13.4f} {seconds:>11.2f} {n_iter:>6}  "
-            f"{'yes' if converged else 'no (max_iter)'}"
-        )
-    print(
-        f"\nBackpropClassifier: {skbp.get_params()['activation']} units, "
-        f"{args.loss}, {args.solver}; MLPClassifier: its defaults "
-        "(relu, log_loss, adam, learning_rate_init=0.001)."
+        f"\nBackpropClassifier: {skbp.activation} units, {args.loss}, "
+        f"{args.solver}; MLPClassifier: its defaults (relu, log_loss, adam, "
+        "learning_rate_init=0.001)."
     )
     return 0
 

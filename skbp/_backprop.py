@@ -65,10 +65,8 @@ class Workspace:
         self.work = [np.empty((n_rows, u), dtype) for u in hidden_out]
         self.ones = np.ones(n_rows, dtype)
         self.grad = np.empty(_network.n_params(layer_units), dtype)
-        self.decay = np.empty(self.n_coefs, dtype)
-        self.coef_grads, self.intercept_grads = _network.unpack(
-            self.grad, layer_units
-        )
+        self.scratch = np.empty(_network.n_params(layer_units), dtype)
+        self.coef_grads, self.intercept_grads = _network.unpack(self.grad, layer_units)
         self._views = {n_rows: self}
         self._bound = (None, None)
 
@@ -201,4 +199,5 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
 def _add_weight_decay(coef_params, decay, ws):
     """∂/∂W of the L2 term, (alpha/n) W^(l), added to every weight gradient."""
     if decay:
-        ws.grad[: ws.n_coefs] += np.multiply(coef_params, decay, out=ws.decay)
+        decay_term = np.multiply(coef_params, decay, out=ws.scratch[: ws.n_coefs])
+        ws.grad[: ws.n_coefs] += decay_term

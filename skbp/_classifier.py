@@ -729,8 +729,15 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         score = accuracy_score(y_val, self._decode(Z), sample_weight=sw_val)
         Y_val = encode(self._label_binarizer, y_val).astype(Z.dtype)
         w, _ = normalised_weights(sw_val, Z.shape[0], Z.dtype)
-        loss = output_and_loss(self.loss, self.out_activation_, Z, np.empty_like(Z),
-                               Y_val, w, np.empty_like(Z))
+        loss = output_and_loss(
+            self.loss,
+            self.out_activation_,
+            Z,
+            np.empty_like(Z),
+            Y_val,
+            w,
+            np.empty_like(Z),
+        )
         if self.validation_scores_ is None:
             self.validation_scores_, self.validation_loss_curve_ = [], []
             self.best_validation_score_ = -np.inf

@@ -9,7 +9,7 @@ in-place vector operations on the whole network at once.
 
 import numpy as np
 
-# Vector updates use NumPy ufuncs into preallocated scratch rather than BLAS
+# Vector updates use NumPy ufuncs into the caller's scratch vector rather than BLAS
 # level-1 calls: they are memory-bound either way, and threaded BLAS axpy is
 # very slow whenever the cores are shared.
 
@@ -51,11 +51,10 @@ class SGD:
         self.nesterov = nesterov
         self.power_t = power_t
         self.velocity = np.zeros(n_params, dtype)
-        self._step = np.zeros(n_params, dtype)
 
-    def step(self, params, grad):
-        """Update ``params`` in place from the gradient ``grad``."""
-        mu, v, step = self.momentum, self.velocity, self._step
+    def step(self, params, grad, scratch):
+        """Update ``params`` in place from ``grad``; ``scratch`` is overwritten."""
+        mu, v, step = self.momentum, self.velocity, scratch
         np.multiply(grad, self.learning_rate, out=step)  # η g
         if mu == 0:  # plain gradient descent: θ ← θ − η g
             params -= step
@@ -115,11 +114,10 @@ class Adam:
         self.t = 0
         self.m = np.zeros(n_params, dtype)
         self.v = np.zeros(n_params, dtype)
-        self._work = np.zeros(n_params, dtype)
 
-    def step(self, params, grad):
-        """Update ``params`` in place from the gradient ``grad``."""
-        b1, b2, m, v, work = self.beta_1, self.beta_2, self.m, self.v, self._work
+    def step(self, params, grad, scratch):
+        """Update ``params`` in place from ``grad``; ``scratch`` is overwritten."""
+        b1, b2, m, v, work = self.beta_1, self.beta_2, self.m, self.v, scratch
         self.t += 1
         m *= b1
         np.multiply(grad, 1 - b1, out=work)

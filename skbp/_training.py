@@ -80,7 +80,7 @@ class Epochs:
             loss = backprop(params, X_b, Y_b, w, n_eff, self.spec, self.ws)
             if not math.isfinite(loss):
                 raise DivergenceError(f"non-finite loss ({loss}) on a mini-batch")
-            optimizer.step(params, self.ws.grad)
+            optimizer.step(params, self.ws.grad, self.ws.scratch)
             total += loss * n_eff
         return total / self.total_weight
 

@@ -111,7 +111,7 @@ def test_sgd_steps_equal_mlpclassifier(schedule, momentum, nesterov):
     for t in range(1, 4):
         grads = random_params(rng)
         theirs.update_params(theirs_params, grads)
-        ours.step(ours_params, flat(grads))
+        ours.step(ours_params, flat(grads), np.empty_like(ours_params))
         assert_allclose(ours_params, flat(theirs_params), rtol=1e-12)
         theirs.iteration_ends(t * 50)
         ours.epoch_ends(t * 50)
@@ -129,7 +129,7 @@ def test_adam_steps_equal_mlpclassifier():
     for _ in range(5):
         grads = random_params(rng)
         theirs.update_params(theirs_params, grads)
-        ours.step(ours_params, flat(grads))
+        ours.step(ours_params, flat(grads), np.empty_like(ours_params))
         assert_allclose(ours_params, flat(theirs_params), rtol=1e-12)
     assert ours.t == theirs.t
 

@@ -233,7 +233,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
     >>> X, y = load_digits(return_X_y=True)
     >>> X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
     >>> model = make_pipeline(StandardScaler(),
-    ...                       BackpropClassifier(max_iter=50, random_state=0))
+    ...                       BackpropClassifier(random_state=0))
     >>> model.fit(X_tr, y_tr).score(X_te, y_te) > 0.95
     True
     """
@@ -657,7 +657,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.max_fun} before converging ({result.message}). Increase "
                 "max_iter or max_fun, or scale the data.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=5,
             )
 
     def _fit_stochastic(self, params, units, X, Y, sw, val, incremental):
@@ -678,7 +678,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                         f"Stochastic optimizer: max_iter={self.max_iter} epochs "
                         "reached before the loss converged. Increase max_iter.",
                         ConvergenceWarning,
-                        stacklevel=4,
+                        stacklevel=5,
                     )
         if self.early_stopping:
             np.copyto(params, self._best_params)

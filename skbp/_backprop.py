@@ -1,7 +1,10 @@
 """Forward propagation and the seed's back-propagation, in batch form.
 
-Here rows are samples, so the seed's column-vector equations read, for a
-mini-batch of m rows, A^(l) of shape (m, n_units[l]) and ``coefs[l]`` = W^(l)ᵀ:
+Layers are counted from 0 here, as in the Python lists: the input is layer 0
+(a^(0) = x), W^(l) maps layer l to layer l+1 and ``coefs[l]`` = W^(l)ᵀ.  The
+seed counts from 1 (x = a^(1)); that shifts every superscript by one and
+changes nothing else (docs/derivation.md).  Rows are samples, so for a
+mini-batch of m rows, A^(l) of shape (m, n_units[l]):
 
     Z^(l+1) = A^(l) W^(l)ᵀ + b^(l)          A^(l+1) = σ(Z^(l+1))
 
@@ -9,18 +12,15 @@ and the four equations of ``deriving-backprop.md`` ("More compactly") become
 
     (BP1) ε^(L) = ∂J/∂a^(L) ⊙ σ'(z^(L))          output error
     (BP2) ε^(l) = (ε^(l+1) W^(l)) ⊙ σ'(z^(l))     back-propagated error
-    (BP3) ∂J/∂W^(l) = a^(l) ε^(l+1)   →  A^(l)ᵀ E^(l+1)   weight gradient
-    (BP4) ∂J/∂b^(l) = ε^(l+1)         →  Σ_rows E^(l+1)   bias gradient
+    (BP3) ∂J/∂W^(l) = ε^(l+1) a^(l)ᵀ  →  A^(l)ᵀ E^(l+1)  weight gradient, ᵀ
+    (BP4) ∂J/∂b^(l) = ε^(l+1)         →  1ᵀ E^(l+1)      bias gradient
 
 with each row of ε scaled by its sample's weight (1/m unweighted) so that the
-sums over rows are the averaged gradient.
-
-Index convention: Python counts from 0 and the seed's layers from 1 (x = a^(1)),
-so ``coefs[l]`` is the seed's W^(l+1) transposed, ``ws.activations[l]`` is
-a^(l+2) and ``ws.deltas[l]`` is ε^(l+2): the error at the layer that
-``coefs[l]`` feeds.  ``backprop`` below is the one
-function that implements them; everything that trains or checks a network
-calls it.
+sums over rows are the averaged gradient.  In the code, ``A[l - 1]`` holds
+a^(l) (``X`` is a^(0)), ``E[l]`` holds ε^(l+1) — the error where ``coefs[l]``
+feeds — and ``coef_grads[l]`` is ∂J/∂W^(l) transposed, shaped like
+``coefs[l]``.  ``backprop`` below is the one function that implements them;
+everything that trains or checks a network calls it.
 """
 
 from dataclasses import dataclass
@@ -158,7 +158,7 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
     ----------
     params : ndarray of shape (n_params,)
         The flat parameter vector (``_network``'s layout); ``coefs[l]`` below
-        are views of it in MLPClassifier's layout, W^(l+1) transposed.
+        are views of it in MLPClassifier's layout, ``coefs[l]`` = W^(l)ᵀ.
     X : ndarray or sparse matrix of shape (m, n_features)
     Y : ndarray of shape (m, n_outputs)
     w : ndarray of shape (m,) or None

@@ -71,26 +71,38 @@ _PARAMS = {
 
 
 def _atomic(method):
-    """Undo a training call that diverges: the model stays as it was before.
+    """Undo a training call that fails: the model stays as it was before it.
 
-    A first fit that diverges leaves the model unfitted; a warm-start or
-    partial_fit call leaves the weights and optimizer state of the last
-    successful call.  The DivergenceError (a ValueError) then propagates.
+    Divergence, bad validation data, an impossible split: a first fit that
+    fails leaves the model unfitted, and a warm-start or partial_fit call
+    leaves the weights and optimizer state of the last successful call.
+    Training never changes arrays in place across calls (it packs the weights
+    into a fresh vector and builds a fresh optimizer each call), so the
+    snapshot only needs copies of what is appended to or drawn from.
     """
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         params = self.get_params(deep=False)
-        saved = {k: copy.deepcopy(v) for k, v in vars(self).items() if k not in params}
+        saved = {k: _snapshot(v) for k, v in vars(self).items() if k not in params}
         try:
             return method(self, *args, **kwargs)
-        except DivergenceError:
+        except Exception:
             for name in [k for k in vars(self) if k not in params]:
                 delattr(self, name)
             vars(self).update(saved)
             raise
 
     return wrapper
+
+
+def _snapshot(value):
+    """A copy of ``value`` safe from what training mutates in place."""
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, np.random.RandomState):
+        return copy.deepcopy(value)
+    return value
 
 
 def _stochastic(est):
@@ -180,15 +192,17 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         Weights of the classes, multiplying ``sample_weight``; 'balanced' uses
         n / (n_classes · n_c), with n_c counted by sample weight.  For
         multilabel y only 'balanced' applies: each label's balanced weight,
-        multiplied over labels (``sklearn.utils.class_weight.compute_sample_weight``).
+        from unweighted counts, multiplied over labels
+        (``sklearn.utils.class_weight.compute_sample_weight``).  With
+        ``partial_fit``, 'balanced' is computed from the y of each call.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,) or list of it
         Class labels.
     coefs_ : list of ndarray
-        ``coefs_[l]`` of shape (n_units[l], n_units[l+1]): the seed's W^(l+1)
-        transposed.
+        ``coefs_[l]`` of shape (n_units[l], n_units[l+1]): the weights from
+        layer l to l+1 (input = layer 0), the seed's weight matrix transposed.
     intercepts_ : list of ndarray
         ``intercepts_[l]`` of shape (n_units[l+1],).
     n_layers_ : int
@@ -372,6 +386,12 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 "classes must be passed on the first call to partial_fit: "
                 "every class the stream will contain, e.g. np.unique(y_all)."
             )
+        if not first and classes is not None and not self._multilabel:
+            if not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(
+                    f"classes={np.unique(classes).tolist()} is not the same as on "
+                    f"the first call to partial_fit, {self.classes_.tolist()}."
+                )
         X, y, Y, sw = self._prepare(
             X, y, sample_weight, reset=first, classes=classes if first else None
         )
@@ -493,15 +513,20 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             y = column_or_1d(y, warn=True)
         kind = check_targets(y)
         if reset:
-            self._label_binarizer = fit_binarizer(y, classes)
+            multilabel = kind == "multilabel-indicator"
+            self._label_binarizer = fit_binarizer(y, None if multilabel else classes)
             self.classes_ = self._label_binarizer.classes_
-        else:
-            self._check_known_classes(y, kind)
+        self._check_known_classes(y, kind)
         Y = encode(self._label_binarizer, y)
         sw = check_sample_weight(sample_weight, X.shape[0])
         sw = combine_weights(
             sw, class_weights(self.class_weight, y, self.classes_, sw, self._multilabel)
         )
+        if sw is not None and not sw.sum() > 0:
+            raise ValueError(
+                "sample_weight times class_weight is zero for every sample: "
+                "nothing to learn from. Give some class a positive weight."
+            )
         if sparse.issparse(X):
             X = X.tocsr()
         return X, y, Y, sw
@@ -582,28 +607,40 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         return X_val, y_val, sw
 
     def _split_validation(self, X, y, Y, sw):
-        """Stratified hold-out for early stopping (plain split for multilabel)."""
-        arrays = [X, y, Y] + ([] if sw is None else [sw])
-        try:
-            parts = train_test_split(
-                *arrays,
-                test_size=self.validation_fraction,
-                random_state=self._random_state,
-                stratify=None if self._multilabel else y,
-            )
-        except ValueError as exc:
+        """Hold-out for early stopping, stratified by class where possible.
+
+        Multilabel targets, and classes too small to stratify (a class with
+        one sample, or fewer held-out samples than classes), get a plain
+        random split, with a warning for the latter.
+        """
+        if self.validation_fraction == 0:
             raise ValueError(
-                f"early_stopping could not hold out validation_fraction="
-                f"{self.validation_fraction} of {X.shape[0]} samples, stratified "
-                f"by class: {exc} Use more data, a larger validation_fraction, "
-                "pass X_val and y_val, or set early_stopping=False."
-            ) from None
+                "early_stopping=True needs validation_fraction > 0, or X_val and "
+                "y_val passed to fit."
+            )
+        arrays = [X, y, Y] + ([] if sw is None else [sw])
+        split = functools.partial(
+            train_test_split,
+            *arrays,
+            test_size=self.validation_fraction,
+            random_state=self._random_state,
+        )
+        try:
+            parts = split(stratify=None if self._multilabel else y)
+        except ValueError as exc:
+            warnings.warn(
+                f"early_stopping's validation split is not stratified: {exc}",
+                UserWarning,
+                stacklevel=5,
+            )
+            parts = split(stratify=None)
         train, val = parts[0::2], parts[1::2]
-        if val[0].shape[0] < 2 or self.validation_fraction == 0:
+        if val[0].shape[0] < 2:
             raise ValueError(
                 "early_stopping needs a validation set of at least 2 samples; "
                 f"validation_fraction={self.validation_fraction} of "
-                f"{X.shape[0]} gives {val[0].shape[0]}."
+                f"{X.shape[0]} gives {val[0].shape[0]}. Use more data, a larger "
+                "validation_fraction, or pass X_val and y_val."
             )
         if sw is None:
             train.append(None)
@@ -651,7 +688,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         self.best_loss_ = min(self.loss_curve_)
         if val is not None:
             self._record_validation(val)
-        if result.status == 1:
+        if result.status != 0:
             warnings.warn(
                 f"lbfgs stopped at max_iter={self.max_iter} or max_fun="
                 f"{self.max_fun} before converging ({result.message}). Increase "
@@ -666,22 +703,37 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         )
         batch_size = batch_size_for(self.batch_size, X.shape[0])
         epochs = Epochs(X, Y, sw, units, batch_size, self._spec())
-        self._best_params = params.copy()
-        self.n_iter_ = 0
-        with epochs.blas_threads_limited():
-            for _ in range(1 if incremental else self.max_iter):
-                if self._epoch(epochs, params, val):
-                    break
-            else:
-                if not incremental:
-                    warnings.warn(
-                        f"Stochastic optimizer: max_iter={self.max_iter} epochs "
-                        "reached before the loss converged. Increase max_iter.",
-                        ConvergenceWarning,
-                        stacklevel=5,
-                    )
+        self._start_monitoring(params)
+        try:
+            with epochs.blas_threads_limited():
+                for _ in range(1 if incremental else self.max_iter):
+                    if self._epoch(epochs, params, val):
+                        break
+                else:
+                    if not incremental:
+                        warnings.warn(
+                            f"Stochastic optimizer: max_iter={self.max_iter} epochs "
+                            "reached before the loss converged. Increase max_iter.",
+                            ConvergenceWarning,
+                            stacklevel=5,
+                        )
+        except KeyboardInterrupt:  # as MLPClassifier: keep what was learned
+            warnings.warn("Training interrupted by user.", stacklevel=5)
         if self.early_stopping:
             np.copyto(params, self._best_params)
+
+    def _start_monitoring(self, params):
+        """Reset what one training call tracks: epochs, best weights, baselines.
+
+        A warm start's validation split differs from the last call's, so the
+        best validation score starts afresh; the training loss keeps its best.
+        """
+        self.n_iter_ = 0
+        self._best_params = params.copy()
+        if self.early_stopping:
+            self.best_validation_score_ = -np.inf
+        elif self.best_loss_ is None:  # early stopping was on in the last call
+            self.best_loss_ = np.inf
 
     def _epoch(self, epochs, params, val):
         """One epoch and its bookkeeping; True when training should stop."""

@@ -46,7 +46,8 @@ def loss_and_gradients(
     X : {array-like, sparse matrix} of shape (n_samples, n_units[0])
         Input rows.
     Y : array-like of shape (n_samples, n_units[-1])
-        Encoded targets (one-hot or indicator), float.
+        Encoded targets, float: one-hot (or class probabilities, rows summing
+        to one) for a softmax output, 0/1 indicators for logistic outputs.
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='logistic'
         Hidden activation σ.
     out_activation : {'logistic', 'softmax', 'identity'}, default='logistic'
@@ -187,6 +188,13 @@ def _validate(
         raise ValueError(
             f"Y must have shape (n_samples, n_outputs) = "
             f"{(X.shape[0], coefs[-1].shape[1])}; got {Y.shape}."
+        )
+    if (loss, out_activation) == ("log_loss", "softmax") and not np.allclose(
+        Y.sum(axis=1), 1
+    ):
+        raise ValueError(
+            "With loss='log_loss' and out_activation='softmax' each row of Y must "
+            "sum to 1 (one-hot targets or class probabilities)."
         )
     w, n_eff = normalised_weights(sample_weight, X.shape[0], X.dtype)
     spec = NetSpec(activation, out_activation, loss, float(alpha))

@@ -77,14 +77,16 @@ def _softmax_cross_entropy(Z, A, Y, w):
     """Softmax into ``A`` and −Σ_j y_j log a_j, sharing one pass of exp.
 
     With s = z − max z (so e^s never overflows) and S = Σ_k e^(s_k):
-    a = e^s / S and −log a_j = log S − s_j, finite for any logits.
+    a = e^s / S and −log a_j = log S − s_j, finite for any logits.  Rows of
+    ``Y`` sum to one (one-hot or a distribution), so −Σ_j y_j log a_j is
+    log S − y·s.
     """
     np.subtract(Z, Z.max(axis=1, keepdims=True), out=A)  # s
     y_dot_s = _row_dot(Y, A)
     np.exp(A, out=A)
     S = A.sum(axis=1, keepdims=True)
     A /= S
-    return _average(np.log(S[:, 0]) * Y.sum(axis=1) - y_dot_s, w)
+    return _average(np.log(S[:, 0]) - y_dot_s, w)
 
 
 def output_error(loss, out_activation, A, Y, w, delta, scratch):

@@ -2,7 +2,8 @@
 
 ``coefs[l]`` has shape (n_units[l], n_units[l+1]) and ``intercepts[l]`` shape
 (n_units[l+1],), scikit-learn's MLPClassifier layout: ``coefs[l]`` is the
-seed's W^(l) *transposed*, because rows of X are samples (z = a W + b rather
+seed's W^(l) *transposed*, counting layers from 0 (the seed counts from 1, so
+it is the seed's W^(l+1)), because rows of X are samples (z = a W + b rather
 than z = W a + b).  All coefficients come first in the flat vector, then all
 intercepts (MLPClassifier's packing order), so the L2 term is one dot product
 and an optimizer updates every parameter with a handful of vector operations.

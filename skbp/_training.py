@@ -8,6 +8,8 @@ loop over mini-batches allocates nothing that could be allocated once.
 
 import contextlib
 import math
+import threading
+import warnings
 
 import numpy as np
 import scipy.optimize
@@ -23,6 +25,36 @@ from ._losses import normalised_weights
 SMALL_BATCH_MACS = 1_000_000
 
 
+class _SharedBlasLimit:
+    """One BLAS thread while any fit in the process asks for it.
+
+    BLAS thread counts are process-wide, so fits that overlap in several
+    threads share one limit: the first to enter sets it and the last to
+    leave restores what was there before.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._users = 0
+        self._limiter = None
+
+    def __enter__(self):
+        with self._lock:
+            if self._users == 0:
+                self._limiter = threadpool_limits(limits=1, user_api="blas")
+            self._users += 1
+
+    def __exit__(self, *exc_info):
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                self._limiter.restore_original_limits()
+                self._limiter = None
+
+
+_ONE_BLAS_THREAD = _SharedBlasLimit()
+
+
 class DivergenceError(ValueError):
     """Training produced a non-finite loss."""
 
@@ -31,6 +63,13 @@ def batch_size_for(batch_size, n_samples):
     """'auto' → min(200, n_samples); an int is clipped to [1, n_samples]."""
     if batch_size == "auto":
         return min(200, n_samples)
+    if batch_size > n_samples:
+        warnings.warn(
+            f"batch_size={batch_size} is larger than the {n_samples} training "
+            "samples; using all of them in each batch.",
+            UserWarning,
+            stacklevel=6,
+        )
     return int(np.clip(batch_size, 1, n_samples))
 
 
@@ -82,13 +121,13 @@ class Epochs:
                 raise DivergenceError(f"non-finite loss ({loss}) on a mini-batch")
             optimizer.step(params, self.ws.grad, self.ws.scratch)
             total += loss * n_eff
+        if not np.isfinite(params.sum()):  # the last step can overflow too
+            raise DivergenceError("non-finite weights after an epoch")
         return total / self.total_weight
 
     def blas_threads_limited(self):
         """A context for all epochs of a fit: one BLAS thread for small batches."""
-        if self.blas_threads is None:
-            return contextlib.nullcontext()
-        return threadpool_limits(limits=self.blas_threads, user_api="blas")
+        return _ONE_BLAS_THREAD if self.blas_threads == 1 else contextlib.nullcontext()
 
     def _gather(self, idx, shuffled):
         """The mini-batch rows ``idx``: X, Y, normalised weights and weight sum."""

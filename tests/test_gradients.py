@@ -185,3 +185,20 @@ def test_bad_shapes_are_named():
         loss_and_gradients(coefs, intercepts, X, Y[:, :1])
     with pytest.raises(InvalidParameterError, match="eps"):
         gradient_check(coefs, intercepts, X, Y, eps=0)
+
+
+def test_softmax_log_loss_needs_rows_that_sum_to_one():
+    coefs, intercepts = random_network([3, 4], seed=0)
+    X = np.random.RandomState(0).randn(4, 3)
+    Y = np.array([[1.0, 1, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
+    with pytest.raises(ValueError, match="sum to 1"):
+        loss_and_gradients(
+            coefs, intercepts, X, Y, loss="log_loss", out_activation="softmax"
+        )
+    soft = np.full((4, 4), 0.25)  # class probabilities are fine
+    assert (
+        gradient_check(
+            coefs, intercepts, X, soft, loss="log_loss", out_activation="softmax"
+        )
+        < 1e-6
+    )

@@ -333,3 +333,50 @@ def test_predict_from_many_threads_matches_serial():
         parallel = list(pool.map(model.predict_proba, chunks))
     for a, b in zip(serial, parallel):
         assert_array_equal(a, b)
+
+
+def test_overflow_in_the_last_update_is_caught():
+    # The loss is checked before each update; the weights after the last one.
+    rng = np.random.RandomState(0)
+    model = BackpropClassifier(
+        solver="sgd", learning_rate_init=1e308, loss="log_loss", activation="identity"
+    )
+    with pytest.raises(ValueError, match="diverged"):
+        model.partial_fit(
+            100 * rng.randn(50, 4), rng.randint(3, size=50), classes=[0, 1, 2]
+        )
+    with pytest.raises(NotFittedError):
+        model.predict(np.ones((1, 4)))
+
+
+@quiet
+def test_a_failed_call_leaves_the_model_as_it_was():
+    X, y = problem()
+    model = BackpropClassifier(max_iter=3, warm_start=True, random_state=0).fit(X, y)
+    before, proba = params_of(model).copy(), model.predict_proba(X)
+    with pytest.raises(ValueError, match="features"):
+        model.fit(X, y, X_val=X[:, :3], y_val=y)
+    assert_array_equal(params_of(model), before)
+    assert_array_equal(model.predict_proba(X), proba)
+    fresh = BackpropClassifier(class_weight={0: 0, 1: 0, 2: 0})
+    with pytest.raises(ValueError, match="zero for every sample"):
+        fresh.fit(X, y)
+    with pytest.raises(NotFittedError):
+        fresh.predict(X)
+
+
+def test_blas_threads_are_restored_after_concurrent_fits():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = [i["num_threads"] for i in threadpoolctl.threadpool_info()]
+    X, y = problem(300)
+
+    def fit(_):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return BackpropClassifier(
+                hidden_layer_sizes=(5,), batch_size=10, max_iter=3
+            ).fit(X, y)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(fit, range(6)))
+    assert [i["num_threads"] for i in threadpoolctl.threadpool_info()] == before

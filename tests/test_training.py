@@ -158,9 +158,9 @@ def test_early_stopping_with_too_little_data_is_explained():
     X = np.arange(8.0).reshape(4, 2)
     with pytest.raises(ValueError, match="validation_fraction"):
         BackpropClassifier(early_stopping=True).fit(X, [0, 1, 0, 1])
-    with pytest.raises(ValueError, match="validation"):
-        BackpropClassifier(early_stopping=True, validation_fraction=0.1).fit(
-            np.random.RandomState(0).randn(12, 2), [0] * 6 + [1] * 5 + [2]
+    with pytest.raises(ValueError, match="validation_fraction > 0"):
+        BackpropClassifier(early_stopping=True, validation_fraction=0.0).fit(
+            X, [0, 1, 0, 1]
         )
 
 
@@ -244,11 +244,18 @@ def test_class_weight_dict_multiplies_sample_weight():
         BackpropClassifier(class_weight={7: 1.0}).fit(X, y)
 
 
-def test_class_weight_balanced_over_the_classes_given_to_partial_fit():
+def test_class_weight_balanced_in_partial_fit_uses_the_y_of_each_call():
     X, y = problem(90)
-    model = BackpropClassifier(class_weight="balanced", random_state=0)
-    model.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])  # class 2 absent
-    assert np.all(np.isfinite(params_of(model)))
+    X, y = X[y < 2], y[y < 2]  # class 2 is absent from this call
+    counts = np.bincount(y)
+    expected = (len(y) / (2 * counts))[y]  # balanced over the classes present
+    kw = dict(random_state=0, batch_size=500)
+    a = BackpropClassifier(class_weight="balanced", **kw)
+    a.partial_fit(X, y, classes=[0, 1, 2])
+    b = BackpropClassifier(**kw).partial_fit(
+        X, y, classes=[0, 1, 2], sample_weight=expected
+    )
+    assert_allclose(params_of(a), params_of(b), rtol=1e-12)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
@@ -300,3 +307,70 @@ def test_warm_start_takes_new_settings_but_keeps_the_state():
     model.set_params(hidden_layer_sizes=(7,))
     with pytest.raises(ValueError, match="warm_start"):
         model.fit(X, y)
+
+
+def test_partial_fit_first_call_checks_y_against_classes():
+    X, y = problem()
+    with pytest.raises(ValueError, match=r"classes \[2\] that are not in classes_"):
+        BackpropClassifier().partial_fit(X, y, classes=[0, 1])
+    model = BackpropClassifier()
+    with pytest.raises(ValueError, match="not in classes_"):
+        model.partial_fit(X, y - 1, classes=[0, 1, 2])  # -1 is no class
+    assert not hasattr(model, "classes_")  # a failed first call leaves no model
+    with pytest.raises(ValueError, match="not the same as on the first call"):
+        BackpropClassifier().partial_fit(X, y, classes=[0, 1, 2]).partial_fit(
+            X, y, classes=[0, 1, 2, 3]
+        )
+
+
+def test_multilabel_partial_fit_ignores_classes_as_mlpclassifier_does():
+    X, Y = make_multilabel_classification(n_samples=60, n_classes=3, random_state=0)
+    model = BackpropClassifier().partial_fit(X, Y, classes=[0, 1, 2])
+    assert model.predict(X).shape == Y.shape
+
+
+@quiet
+def test_warm_start_with_early_stopping_judges_each_call_on_its_own_split():
+    X, y = problem(300)
+    model = BackpropClassifier(
+        early_stopping=True, warm_start=True, max_iter=30, random_state=0
+    ).fit(X, y)
+    model.fit(X, (y + 1) % 3)  # new labels: the old weights must not come back
+    assert model.best_validation_score_ == max(
+        model.validation_scores_[-model.n_iter_ :]
+    )
+    assert model.score(X, (y + 1) % 3) > 0.5
+    model.set_params(early_stopping=False).fit(X, y)  # and switching it off works
+    assert np.isfinite(model.best_loss_)
+
+
+def test_batch_size_larger_than_the_data_warns():
+    X, y = problem(40)
+    with pytest.warns(UserWarning, match="batch_size=100 is larger"):
+        BackpropClassifier(batch_size=100, max_iter=2).fit(X, y)
+
+
+def test_unstratifiable_early_stopping_split_falls_back_with_a_warning():
+    X, y = problem(50)
+    y = y.copy()
+    y[0] = 7  # a class with one sample cannot be stratified
+    with pytest.warns(UserWarning, match="not stratified"):
+        BackpropClassifier(early_stopping=True, max_iter=3).fit(X, y)
+
+
+def test_keyboard_interrupt_keeps_what_was_learned(monkeypatch):
+    from skbp import _training
+
+    X, y = problem()
+    run, calls = _training.Epochs.run, []
+
+    def interrupted(self, *args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return run(self, *args)
+
+    monkeypatch.setattr(_training.Epochs, "run", interrupted)
+    with pytest.warns(UserWarning, match="interrupted by user"):
+        model = BackpropClassifier(max_iter=10).fit(X, y)
+    assert model.n_iter_ == 2 and np.all(np.isfinite(params_of(model)))

@@ -340,6 +340,19 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : BackpropClassifier
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skbp import BackpropClassifier
+        >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]] * 10)
+        >>> y = np.array(["no", "yes", "yes", "yes"] * 10)       # logical OR
+        >>> model = BackpropClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.1,
+        ...                            random_state=0)
+        >>> model.fit(X[:32], y[:32], X_val=X[32:], y_val=y[32:]).n_iter_ > 0
+        True
+        >>> len(model.validation_scores_) == model.n_iter_
+        True
         """
         self._validate_params()
         if (X_val is None) != (y_val is None):
@@ -373,6 +386,18 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : BackpropClassifier
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skbp import BackpropClassifier
+        >>> rng = np.random.RandomState(0)
+        >>> model = BackpropClassifier(random_state=0)
+        >>> for _ in range(3):                          # three chunks of a stream
+        ...     X = rng.randn(50, 4)
+        ...     model = model.partial_fit(X, X[:, 0] > 0, classes=[False, True])
+        >>> model.t_, model._optimizer.t                # samples seen, Adam steps
+        (150, 3)
         """
         self._validate_params()
         if self.early_stopping:
@@ -414,6 +439,16 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skbp import BackpropClassifier
+        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]] * 5)
+        >>> model = BackpropClassifier(solver="lbfgs", random_state=0)
+        >>> model = model.fit(X, X[:, 0] > 0)
+        >>> model.predict([[-3.0], [3.0]])
+        array([False,  True])
         """
         check_is_fitted(self)
         n_cols = len(self.classes_) if self._multilabel else 0
@@ -432,6 +467,17 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             One column (raveled) for binary models, whose positive scores
             predict ``classes_[1]``; else one per class or label.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skbp import BackpropClassifier
+        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]] * 5)
+        >>> model = BackpropClassifier(solver="lbfgs", random_state=0)
+        >>> model = model.fit(X, X[:, 0] > 0)
+        >>> scores = model.decision_function([[-3.0], [3.0]])
+        >>> bool(scores[0] < 0 < scores[1])
+        True
         """
         check_is_fitted(self)
         Z = self._per_chunk(X, np.copy, self.n_outputs_, self.coefs_[0].dtype)
@@ -448,6 +494,19 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skbp import BackpropClassifier
+        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]] * 5)
+        >>> model = BackpropClassifier(solver="lbfgs", random_state=0)
+        >>> model = model.fit(X, X[:, 0] > 0)
+        >>> proba = model.predict_proba([[-3.0], [3.0]])
+        >>> proba.sum(axis=1)
+        array([1., 1.])
+        >>> bool(proba[1, 1] > 0.5)
+        True
         """
         check_is_fitted(self)
         return self._per_chunk(
@@ -467,6 +526,17 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skbp import BackpropClassifier
+        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]] * 5)
+        >>> model = BackpropClassifier(solver="lbfgs", random_state=0)
+        >>> model = model.fit(X, X[:, 0] > 0)
+        >>> model.coefs_[-1] *= 1e4                     # saturate every sigmoid
+        >>> bool(np.isfinite(model.predict_log_proba([[-3.0], [3.0]])).all())
+        True
         """
         check_is_fitted(self)
         return self._per_chunk(

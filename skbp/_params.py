@@ -12,7 +12,17 @@ class InvalidParameterError(ValueError, TypeError):
     """A hyperparameter or argument outside its allowed values.
 
     Subclasses both ValueError and TypeError, as scikit-learn's own
-    parameter errors do, so callers may catch either.
+    parameter errors do, so callers may catch either.  The message names the
+    parameter, what was given and what is allowed.
+
+    Examples
+    --------
+    >>> from skbp import BackpropClassifier, InvalidParameterError
+    >>> try:
+    ...     BackpropClassifier(alpha=-1.0).fit([[0.0], [1.0]], [0, 1])
+    ... except InvalidParameterError as error:
+    ...     print(error)
+    The 'alpha' parameter of BackpropClassifier must be a float in [0, inf]; got -1.0.
     """
 
 

@@ -1,6 +1,5 @@
 """BackpropClassifier: the estimator."""
 
-import copy
 import functools
 import time
 import warnings
@@ -31,6 +30,7 @@ from ._params import (
     Options,
     check_param,
 )
+from ._rollback import atomic
 from ._targets import (
     check_sample_weight,
     check_targets,
@@ -68,41 +68,6 @@ _PARAMS = {
     "loss": (LOSS,),
     "class_weight": (CLASS_WEIGHT,),
 }
-
-
-def _atomic(method):
-    """Undo a training call that fails: the model stays as it was before it.
-
-    Divergence, bad validation data, an impossible split: a first fit that
-    fails leaves the model unfitted, and a warm-start or partial_fit call
-    leaves the weights and optimizer state of the last successful call.
-    Training never changes arrays in place across calls (it packs the weights
-    into a fresh vector and builds a fresh optimizer each call), so the
-    snapshot only needs copies of what is appended to or drawn from.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        params = self.get_params(deep=False)
-        saved = {k: _snapshot(v) for k, v in vars(self).items() if k not in params}
-        try:
-            return method(self, *args, **kwargs)
-        except Exception:
-            for name in [k for k in vars(self) if k not in params]:
-                delattr(self, name)
-            vars(self).update(saved)
-            raise
-
-    return wrapper
-
-
-def _snapshot(value):
-    """A copy of ``value`` safe from what training mutates in place."""
-    if isinstance(value, list):
-        return list(value)
-    if isinstance(value, np.random.RandomState):
-        return copy.deepcopy(value)
-    return value
 
 
 def _stochastic(est):
@@ -309,7 +274,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
 
-    @_atomic
+    @atomic
     def fit(
         self,
         X,
@@ -370,7 +335,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         return self._train(X, y, Y, sw, val, incremental=False)
 
     @available_if(_stochastic)
-    @_atomic
+    @atomic
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch over (X, y), keeping the optimizer's state.
 

@@ -11,16 +11,14 @@ means over the seeds.
 """
 
 import statistics
-import time
-import warnings
 
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skbp import BackpropClassifier
+from skbp.__main__ import fit_and_score
 
 CANDIDATES = [
     dict(solver="adam", learning_rate_init=0.001),
@@ -42,13 +40,8 @@ def evaluate(params, seed):
     model = make_pipeline(
         StandardScaler(), BackpropClassifier(random_state=seed, **params)
     )
-    start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        model.fit(X_tr, y_tr)
-    seconds = time.perf_counter() - start
-    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    return model.score(X_te, y_te), model[-1].n_iter_, seconds, converged
+    accuracy, seconds, converged = fit_and_score(model, X_tr, y_tr, X_te, y_te)
+    return accuracy, model[-1].n_iter_, seconds, converged
 
 
 def main():

@@ -812,7 +812,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
 
     def _record_validation(self, val, params=None):
         X_val, y_val, sw_val = val
-        Z = self._raw_logits(X_val)
+        Z = self._map_logits(X_val, np.copy, self.n_outputs_, self.coefs_[0].dtype)
         score = accuracy_score(y_val, self._decode(Z), sample_weight=sw_val)
         Y_val = encode(self._label_binarizer, y_val).astype(Z.dtype)
         w, _ = normalised_weights(sw_val, Z.shape[0], Z.dtype)
@@ -844,11 +844,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         print(f"{line}, time = {seconds:.3f}s")
 
     def _per_chunk(self, X, fn, n_cols, dtype):
-        """``fn`` of the logits of X, computed chunk by chunk into one array.
-
-        Extra memory beyond the result stays bounded however large X is.
-        ``n_cols`` = 0 gives a 1-D result.
-        """
+        """``fn`` of the logits of X (validated here), chunk by chunk."""
         X = validate_data(
             self,
             X,
@@ -858,7 +854,16 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         )
         if sparse.issparse(X):
             X = X.tocsr()
-        X = X.astype(self.coefs_[0].dtype, copy=False)
+        return self._map_logits(
+            X.astype(self.coefs_[0].dtype, copy=False), fn, n_cols, dtype
+        )
+
+    def _map_logits(self, X, fn, n_cols, dtype):
+        """``fn`` of the logits of validated X, chunk by chunk, into one array.
+
+        Extra memory beyond the result stays bounded however large X is.
+        ``n_cols`` = 0 gives a 1-D result.
+        """
         out = np.empty((X.shape[0], n_cols) if n_cols else X.shape[0], dtype)
         with np.errstate(over="ignore", under="ignore"):
             for rows, Z in chunked_logits(
@@ -866,15 +871,6 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
             ):
                 out[rows] = fn(Z)
         return out
-
-    def _raw_logits(self, X):
-        """Logits of already validated X, as one array."""
-        Z = np.empty((X.shape[0], self.n_outputs_), self.coefs_[0].dtype)
-        for rows, chunk in chunked_logits(
-            self.coefs_, self.intercepts_, X, self.activation
-        ):
-            Z[rows] = chunk
-        return Z
 
     def _decode(self, Z):
         """Labels from logits: argmax z, or z > 0 for one output and multilabel."""

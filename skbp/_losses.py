@@ -13,6 +13,7 @@ huge logits and never take log(0).
 import numpy as np
 
 from ._activations import OUTPUT_ACTIVATIONS, logistic_derivative
+from ._targets import check_sample_weight
 
 #: (loss, output activation) pairs that define a proper cost.
 VALID_PAIRS = {
@@ -28,18 +29,8 @@ def normalised_weights(sample_weight, n_samples, dtype):
     """Row weights summing to one (None when unweighted) and their raw sum."""
     if sample_weight is None:
         return None, float(n_samples)
-    sw = np.asarray(sample_weight, dtype=np.float64)
-    if sw.ndim == 0:
-        sw = np.full(n_samples, float(sw))
-    if sw.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight must have shape ({n_samples},); got {sw.shape}."
-        )
-    if not np.all(np.isfinite(sw)) or np.any(sw < 0):
-        raise ValueError("sample_weight must be finite and non-negative.")
+    sw = check_sample_weight(sample_weight, n_samples)
     total = float(sw.sum())
-    if total <= 0:
-        raise ValueError("sample_weight must not be all zero: their sum is 0.")
     return (sw / total).astype(dtype), total
 
 

@@ -90,15 +90,16 @@ class Epochs:
 
     def __init__(self, X, Y, sample_weight, layer_units, batch_size, spec):
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
-        self.units, self.batch_size, self.spec = layer_units, batch_size, spec
+        self.batch_size, self.spec = batch_size, spec
         n, dtype = X.shape[0], X.dtype
         self.ws = Workspace(layer_units, batch_size, dtype)
         self.order = np.arange(n)
         self.total_weight = n if sample_weight is None else float(sample_weight.sum())
-        if not sparse.issparse(X):
+        self.sparse = sparse.issparse(X)  # decided once, not per batch
+        if not self.sparse:
             self.X_batch = np.empty((batch_size, X.shape[1]), X.dtype)
         largest = max(i * o for i, o in zip(layer_units[:-1], layer_units[1:]))
-        self.blas_threads = 1 if batch_size * largest < SMALL_BATCH_MACS else None
+        self.small_batches = batch_size * largest < SMALL_BATCH_MACS
         self.Y_codes = np.empty((batch_size, Y.shape[1]), Y.dtype)
         self.Y_batch = np.empty((batch_size, Y.shape[1]), dtype)
 
@@ -127,12 +128,12 @@ class Epochs:
 
     def blas_threads_limited(self):
         """A context for all epochs of a fit: one BLAS thread for small batches."""
-        return _ONE_BLAS_THREAD if self.blas_threads == 1 else contextlib.nullcontext()
+        return _ONE_BLAS_THREAD if self.small_batches else contextlib.nullcontext()
 
     def _gather(self, idx, shuffled):
         """The mini-batch rows ``idx``: X, Y, normalised weights and weight sum."""
         m = len(idx)
-        if sparse.issparse(self.X):
+        if self.sparse:
             X_b = self.X[idx]
         elif shuffled:
             # mode="clip" (idx is always in range) spares take's safety copy.

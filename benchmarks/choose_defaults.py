@@ -40,8 +40,8 @@ def evaluate(params, seed):
     model = make_pipeline(
         StandardScaler(), BackpropClassifier(random_state=seed, **params)
     )
-    accuracy, seconds, converged = fit_and_score(model, X_tr, y_tr, X_te, y_te)
-    return accuracy, model[-1].n_iter_, seconds, converged
+    accuracy, seconds, warning = fit_and_score(model, X_tr, y_tr, X_te, y_te)
+    return accuracy, model[-1].n_iter_, seconds, warning is None
 
 
 def main():

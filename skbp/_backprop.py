@@ -67,18 +67,23 @@ class Workspace:
         self.grad = np.empty(_network.n_params(layer_units), dtype)
         self.scratch = np.empty(_network.n_params(layer_units), dtype)
         self.coef_grads, self.intercept_grads = _network.unpack(self.grad, layer_units)
-        self._views = {n_rows: self}
+        self.n_rows = n_rows
+        # Views for fewer rows; never ``self`` itself, so that no reference
+        # cycle keeps the buffers alive after a fit until the collector runs.
+        self._views = {}
         self._bound = (None, None)
 
     def rows(self, m):
         """This workspace restricted to its first ``m`` rows (views, cached)."""
+        if m == self.n_rows:
+            return self
         if m not in self._views:
             view = object.__new__(Workspace)
             view.__dict__.update(self.__dict__)
             for name in ("activations", "deltas", "work"):
                 setattr(view, name, [a[:m] for a in getattr(self, name)])
             view.ones = self.ones[:m]
-            view._views = {m: view}
+            view.n_rows, view._views = m, {}
             self._views[m] = view
         return self._views[m]
 

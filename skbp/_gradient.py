@@ -113,10 +113,18 @@ def gradient_check(coefs, intercepts, X, Y, *, eps=1e-6, **kwargs):
     parameters (UFLDL's and CS231n's measure): elementwise ratios would be
     dominated by finite-difference noise on gradients that are nearly zero.
 
+    The check runs in float64 whatever the inputs' dtype: in float32 the
+    rounding of each loss (about 1e-7 relative) divided by 2 eps would swamp
+    the differences, and a correct gradient would score 0.3 or worse.
+
     Parameters
     ----------
-    coefs, intercepts, X, Y :
+    coefs, intercepts, X :
         As for :func:`loss_and_gradients`.
+    Y : array-like of shape (n_samples, n_outputs)
+        The encoded target matrix, as for :func:`loss_and_gradients`: one-hot
+        rows (or class probabilities) for a softmax output, 0/1 indicators
+        for logistic outputs, one column per output — not a vector of labels.
     eps : float, default=1e-6
         The step of the central differences.
     **kwargs :
@@ -140,6 +148,10 @@ def gradient_check(coefs, intercepts, X, Y, *, eps=1e-6, **kwargs):
     True
     """
     check_param("gradient_check", "eps", eps, Number(0, None, low_open=True))
+    coefs = [np.asarray(c, np.float64) for c in coefs]
+    intercepts = [np.asarray(b, np.float64) for b in intercepts]
+    X = check_array(X, accept_sparse=["csr", "csc"], dtype=np.float64, input_name="X")
+    Y = check_array(Y, dtype=np.float64, ensure_2d=False, input_name="Y")
     _, coef_grads, intercept_grads = loss_and_gradients(
         coefs, intercepts, X, Y, **kwargs
     )

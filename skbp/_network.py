@@ -41,6 +41,21 @@ def pack(coefs, intercepts, dtype=None):
     return np.concatenate(parts).astype(dtype or parts[0].dtype, copy=False)
 
 
+def as_floating(coefs, intercepts):
+    """``coefs`` and ``intercepts`` in one floating dtype, copied only if needed.
+
+    Hand-set integer weights become float64, so that prediction never casts
+    the input to integers.
+    """
+    dtype = np.result_type(*coefs, *intercepts)
+    if dtype.kind != "f":
+        dtype = np.dtype(np.float64)
+    return (
+        [np.asarray(c, dtype) for c in coefs],
+        [np.asarray(b, dtype) for b in intercepts],
+    )
+
+
 def layer_units_of(coefs):
     """Layer sizes [n_features, hidden..., n_outputs] read off ``coefs``."""
     return [coefs[0].shape[0]] + [c.shape[1] for c in coefs]

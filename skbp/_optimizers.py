@@ -143,13 +143,15 @@ class Adam:
         return True
 
 
-def make_optimizer(est, n_params, dtype, previous=None):
+def make_optimizer(est, n_params, dtype, previous=None, keep_schedule=False):
     """The optimizer that ``est.solver`` names, with ``est``'s current settings.
 
     The state of ``previous`` (velocities, or Adam's moments and step count)
     carries over when it is of the same kind and size, so that warm starts
-    and partial_fit continue one optimisation even if settings changed; so
-    does a decayed learning rate, unless learning_rate_init changed.
+    and partial_fit continue one optimisation even if settings changed.  The
+    step size restarts at ``learning_rate_init`` (as MLPClassifier's warm
+    starts do) unless ``keep_schedule`` — partial_fit continuing one stream —
+    and the schedule and ``learning_rate_init`` are unchanged.
     """
     if est.solver == "sgd":
         new = SGD(
@@ -167,13 +169,15 @@ def make_optimizer(est, n_params, dtype, previous=None):
             n_params, dtype, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon
         )
         state = ("m", "v", "t")
-    if type(previous) is type(new) and previous.learning_rate_init == (
-        new.learning_rate_init
+    same_kind = type(previous) is type(new)
+    if (
+        keep_schedule
+        and same_kind
+        and previous.learning_rate_init == new.learning_rate_init
+        and getattr(previous, "lr_schedule", None) == getattr(new, "lr_schedule", None)
     ):
         new.learning_rate = previous.learning_rate
-    if type(previous) is type(new) and getattr(previous, state[0]).shape == (
-        (n_params,)
-    ):
+    if same_kind and getattr(previous, state[0]).shape == (n_params,):
         for name in state:
             value = getattr(previous, name)
             setattr(new, name, value.astype(dtype) if name != "t" else value)

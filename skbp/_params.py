@@ -27,18 +27,36 @@ class InvalidParameterError(ValueError, TypeError):
 
 
 class Options:
-    """One of a fixed set of values (strings, booleans or None)."""
+    """One of a fixed set of values (strings, booleans, floats or None).
+
+    NumPy scalars count as the Python values they equal (``np.str_('sgd')``,
+    ``np.bool_(False)``, ``np.float64(np.inf)``), as in scikit-learn's own
+    validation, so a grid built from a NumPy array works; but a bool is never
+    taken for a number, nor a number for a bool.
+    """
 
     def __init__(self, *options):
         self.options = options
 
     def accepts(self, value):
-        return any(
-            value is o or (type(value) is type(o) and value == o) for o in self.options
-        )
+        return any(_same_option(value, o) for o in self.options)
 
     def __str__(self):
         return " or ".join(repr(o) for o in self.options)
+
+
+def _same_option(value, option):
+    if option is None:
+        return value is None
+    if isinstance(option, bool):
+        return isinstance(value, (bool, np.bool_)) and bool(value) is option
+    if isinstance(option, str):
+        return isinstance(value, str) and value == option
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, (bool, np.bool_))
+        and value == option
+    )
 
 
 class Number:

@@ -152,38 +152,68 @@ class Epochs:
 
 
 def fit_lbfgs(
-    params, layer_units, X, Y, sample_weight, spec, *, max_iter, max_fun, tol, verbose
+    params,
+    layer_units,
+    X,
+    Y,
+    sample_weight,
+    spec,
+    *,
+    max_iter,
+    max_fun,
+    tol,
+    verbose,
+    on_iteration=None,
 ):
     """Minimise the full-batch loss with SciPy's L-BFGS-B, in place on ``params``.
 
+    After each iteration ``params`` holds the iterate (so ``on_iteration()``
+    sees the model as it stands).  Ctrl-C ends the run at the last completed
+    iterate — the best point so far, as L-BFGS's line search only accepts
+    decreases — with a warning.
+
     Returns
     -------
-    result : scipy.optimize.OptimizeResult
+    result : scipy.optimize.OptimizeResult or None
+        None when interrupted.
     losses : list of float
         The loss after each L-BFGS iteration.
     """
     dtype = params.dtype
     Y = Y.astype(dtype)
     w, n_eff = normalised_weights(sample_weight, X.shape[0], dtype)
-    ws = Workspace(layer_units, X.shape[0], dtype)
+    # Held through a dict that is emptied at the end, so that the full-batch
+    # buffers die with this call even if SciPy's objects form a cycle.
+    scratch = {"ws": Workspace(layer_units, X.shape[0], dtype)}
     losses = []
 
     def fun(theta):
+        ws = scratch["ws"]
         loss = backprop(theta.astype(dtype, copy=False), X, Y, w, n_eff, spec, ws)
         return loss, ws.grad.astype(np.float64)
 
     def record(intermediate_result):
+        params[:] = intermediate_result.x
         losses.append(float(intermediate_result.fun))
         if verbose:
             print(f"Iteration {len(losses)}, loss = {losses[-1]:.8f}")
+        if on_iteration is not None:
+            on_iteration()
 
-    result = scipy.optimize.minimize(
-        fun,
-        params.astype(np.float64),
-        method="L-BFGS-B",
-        jac=True,
-        callback=record,
-        options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
-    )
-    params[:] = result.x
+    try:
+        result = scipy.optimize.minimize(
+            fun,
+            params.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            callback=record,
+            options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+        )
+    except KeyboardInterrupt:  # params holds the last completed iterate
+        warnings.warn("Training interrupted by user.", stacklevel=6)
+        result = None
+    else:
+        params[:] = result.x
+    finally:
+        scratch.clear()
     return result, losses

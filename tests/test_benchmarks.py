@@ -37,3 +37,15 @@ def test_benchmark_smoke_run_writes_its_tables(tmp_path):
         assert f"| {config} |" in table
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["machine"] and len(data["rows"]) == 8
+
+
+def test_user_facts_quick_run_prints_its_tables():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "user_facts.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    for heading in ("Probability honesty", "alpha", "Early epochs"):
+        assert heading in result.stdout

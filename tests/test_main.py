@@ -3,6 +3,10 @@
 import subprocess
 import sys
 
+import pytest
+
+from skbp.__main__ import build_models, main, parse_args
+
 
 def run(*args):
     return subprocess.run(
@@ -27,10 +31,146 @@ def test_main_job_compares_with_mlpclassifier():
 def test_main_job_help_lists_its_options():
     result = run("--help")
     assert result.returncode == 0
-    for option in ("--hidden", "--solver", "--loss", "--epochs", "--seed"):
+    for option in (
+        "--hidden",
+        "--solver",
+        "--loss",
+        "--activation",
+        "--alpha",
+        "--learning-rate",
+        "--tol",
+        "--epochs",
+        "--seed",
+        "--quiet",
+    ):
         assert option in result.stdout
+
+
+def test_main_job_docstring_lists_its_options():
+    import skbp.__main__
+
+    for option in ("--activation", "--alpha", "--learning-rate", "--tol"):
+        assert option in skbp.__main__.__doc__
 
 
 def test_main_job_rejects_bad_options():
     result = run("--solver", "newton")
     assert result.returncode != 0 and "invalid choice" in result.stderr
+
+
+BAD_VALUES = [
+    ["--hidden", "0"],
+    ["--hidden", "-3"],
+    ["--hidden", "20", "0"],
+    ["--hidden"],
+    ["--hidden", "ten"],
+    ["--epochs", "0"],
+    ["--epochs", "2.5"],
+    ["--seed", "-1"],
+    ["--seed", str(2**32)],
+    ["--alpha", "-1"],
+    ["--alpha", "nan"],
+    ["--alpha", "inf"],
+    ["--learning-rate", "0"],
+    ["--learning-rate", "-0.1"],
+    ["--learning-rate", "nan"],
+    ["--tol", "-1"],
+    ["--tol", "inf"],
+    ["--activation", "foo"],
+]
+
+
+@pytest.mark.parametrize("args", BAD_VALUES, ids=" ".join)
+def test_main_job_refuses_bad_values_before_training(args, capsys):
+    # In-process, so the parametrized cases cost no interpreter start each;
+    # a value argparse let through would train (or crash) instead of exiting.
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    out, err = capsys.readouterr()
+    assert f"argument {args[0]}: " in err
+    assert out == ""  # refused before loading data or training
+
+
+@pytest.mark.parametrize("args", [["--hidden"], ["--seed", "-1"], ["--alpha", "nan"]])
+def test_main_job_refusal_is_a_usage_error_not_a_traceback(args):
+    result = run(*args)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"argument {args[0]}: " in result.stderr
+    assert result.stdout == ""
+
+
+def test_flags_reach_the_model():
+    args = parse_args(
+        [
+            "--activation",
+            "tanh",
+            "--alpha",
+            "0.01",
+            "--learning-rate",
+            "0.005",
+            "--tol",
+            "0.001",
+            "--epochs",
+            "3",
+            "--hidden",
+            "10",
+            "5",
+            "--solver",
+            "sgd",
+            "--loss",
+            "log_loss",
+            "--seed",
+            "7",
+            "--quiet",
+        ]
+    )
+    skbp, mlp = build_models(args)
+    params = skbp.get_params()
+    assert params["activation"] == "tanh"
+    assert params["alpha"] == 0.01
+    assert params["learning_rate_init"] == 0.005
+    assert params["tol"] == 0.001
+    assert params["max_iter"] == 3
+    assert params["hidden_layer_sizes"] == (10, 5)
+    assert params["solver"] == "sgd"
+    assert params["loss"] == "log_loss"
+    assert params["random_state"] == 7
+    assert params["verbose"] is False
+    assert mlp.get_params()["max_iter"] == 3
+    assert mlp.get_params()["random_state"] == 7
+
+
+def test_defaults_match_the_estimator():
+    skbp, _ = build_models(parse_args([]))
+    defaults = type(skbp)().get_params()
+    for name in ("hidden_layer_sizes", "activation", "solver", "loss", "alpha"):
+        assert skbp.get_params()[name] == defaults[name], name
+    for name in ("learning_rate_init", "tol", "max_iter"):
+        assert skbp.get_params()[name] == defaults[name], name
+    assert skbp.get_params()["random_state"] == 0
+
+
+def test_new_flags_reach_the_job_output():
+    result = run(
+        "--activation",
+        "tanh",
+        "--alpha",
+        "0.01",
+        "--learning-rate",
+        "0.005",
+        "--tol",
+        "0.001",
+        "--epochs",
+        "3",
+        "--hidden",
+        "10",
+        "--quiet",
+    )
+    assert result.returncode == 0, result.stderr
+    summary = result.stdout.strip().splitlines()[-1]
+    assert "tanh units" in summary
+    assert "alpha=0.01" in summary
+    assert "learning_rate_init=0.005" in summary
+    assert "tol=0.001" in summary

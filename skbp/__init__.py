@@ -1,14 +1,16 @@
-"""skbp: a scikit-learn neural-network classifier trained by hand-derived
+"""skbp: scikit-learn neural networks trained by hand-derived
 back-propagation, in NumPy."""
 
 from ._classifier import BackpropClassifier
 from ._gradient import gradient_check, loss_and_gradients
 from ._params import InvalidParameterError
+from ._regressor import BackpropRegressor
 
-#: The types a saved BackpropClassifier holds beyond NumPy's and scikit-learn's:
+#: The types a saved skbp estimator holds beyond NumPy's and scikit-learn's:
 #: ``skops.io.load(path, trusted=TRUSTED_SKOPS_TYPES)`` loads one safely.
 TRUSTED_SKOPS_TYPES = [
     "skbp._classifier.BackpropClassifier",
+    "skbp._regressor.BackpropRegressor",
     "skbp._optimizers.Adam",
     "skbp._optimizers.SGD",
 ]
@@ -16,6 +18,7 @@ TRUSTED_SKOPS_TYPES = [
 __all__ = [
     "TRUSTED_SKOPS_TYPES",
     "BackpropClassifier",
+    "BackpropRegressor",
     "InvalidParameterError",
     "gradient_check",
     "loss_and_gradients",

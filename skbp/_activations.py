@@ -1,4 +1,6 @@
-"""Activation functions σ and their derivatives σ', in place.
+"""Hidden activation functions σ and their derivatives σ', in place.
+
+(The output layer's functions belong to the costs, ``_costs``.)
 
 Each activation overwrites its argument ``Z`` (the layer's pre-activations
 z) with a = σ(z).  Each derivative multiplies a back-propagated error
@@ -31,14 +33,6 @@ def relu(Z):
     return np.maximum(Z, 0, out=Z)
 
 
-def softmax(Z):
-    """a_j = exp(z_j) / Σ_k exp(z_k), shifted by max_k z_k so exp never overflows."""
-    Z -= Z.max(axis=1, keepdims=True)
-    np.exp(Z, out=Z)
-    Z /= Z.sum(axis=1, keepdims=True)
-    return Z
-
-
 def identity_derivative(A, delta, work):
     """σ'(z) = 1: nothing to do."""
 
@@ -68,11 +62,6 @@ HIDDEN_ACTIVATIONS = {
     "logistic": logistic,
     "tanh": tanh,
     "relu": relu,
-}
-OUTPUT_ACTIVATIONS = {
-    "identity": identity,
-    "logistic": logistic,
-    "softmax": softmax,
 }
 DERIVATIVES = {
     "identity": identity_derivative,

@@ -1,26 +1,30 @@
 """Forward propagation and the seed's back-propagation, in batch form.
 
-Layers are counted from 0 here, as in the Python lists: the input is layer 0
-(a^(0) = x), W^(l) maps layer l to layer l+1 and ``coefs[l]`` = W^(l)ᵀ.  The
+The one index convention of the package (docs/derivation.md tabulates it):
+layers are counted from 0, as the Python lists are.  The input is layer 0
+(a^(0) = x), W^(l) maps layer l to layer l+1, and ``coefs[l]`` = W^(l)ᵀ.  The
 seed counts from 1 (x = a^(1)); that shifts every superscript by one and
-changes nothing else (docs/derivation.md).  Rows are samples, so for a
-mini-batch of m rows, A^(l) of shape (m, n_units[l]):
+changes nothing else.  Rows are samples, so for a mini-batch of m rows the
+layer outputs A^(l) have shape (m, n_units[l]) and every equation is written
+in row form:
 
     Z^(l+1) = A^(l) W^(l)ᵀ + b^(l)          A^(l+1) = σ(Z^(l+1))
 
 and the four equations of ``deriving-backprop.md`` ("More compactly") become
 
-    (BP1) ε^(L) = ∂J/∂a^(L) ⊙ σ'(z^(L))          output error
-    (BP2) ε^(l) = (ε^(l+1) W^(l)) ⊙ σ'(z^(l))     back-propagated error
-    (BP3) ∂J/∂W^(l) = ε^(l+1) a^(l)ᵀ  →  A^(l)ᵀ E^(l+1)  weight gradient, ᵀ
-    (BP4) ∂J/∂b^(l) = ε^(l+1)         →  1ᵀ E^(l+1)      bias gradient
+    (BP1) E^(L) = ∂J/∂A^(L) ⊙ g'(Z^(L))           output error
+    (BP2) E^(l) = (E^(l+1) W^(l)) ⊙ σ'(Z^(l))      back-propagated error
+    (BP3) ∂J/∂W^(l)ᵀ = A^(l)ᵀ E^(l+1)              weight gradient
+    (BP4) ∂J/∂b^(l)  = 1ᵀ E^(l+1)                  bias gradient
 
-with each row of ε scaled by its sample's weight (1/m unweighted) so that the
-sums over rows are the averaged gradient.  In the code, ``A[l - 1]`` holds
-a^(l) (``X`` is a^(0)), ``E[l]`` holds ε^(l+1) — the error where ``coefs[l]``
-feeds — and ``coef_grads[l]`` is ∂J/∂W^(l) transposed, shaped like
-``coefs[l]``.  ``backprop`` below is the one function that implements them;
-everything that trains or checks a network calls it.
+where row i of E^(l) is the seed's ε^(l) for sample i, scaled by that
+sample's weight (1/m unweighted), so that the sums over rows are the averaged
+gradient.  In the code ``A[l - 1]`` holds A^(l) (``X`` is A^(0)), ``E[l]``
+holds E^(l+1) — the error where ``coefs[l]`` feeds — and ``coef_grads[l]``
+is ∂J/∂W^(l)ᵀ, shaped like ``coefs[l]``.  ``backprop`` below is the one
+function that implements them; everything that trains or checks a network
+calls it.  BP1 belongs to the cost (``_costs``), as each (loss, output) pair
+has its own.
 """
 
 from dataclasses import dataclass
@@ -30,16 +34,16 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 from . import _network
 from ._activations import DERIVATIVES, HIDDEN_ACTIVATIONS
-from ._losses import output_and_loss, output_error
+from ._costs import SigmoidQuadratic
 
 
 @dataclass(frozen=True)
 class NetSpec:
-    """What, besides the weights, defines the cost: σ, the output g, J and alpha."""
+    """What, besides the weights, defines the cost: σ, the cost (J and its
+    output g, from ``_costs``) and alpha."""
 
     activation: str = "logistic"
-    out_activation: str = "logistic"
-    loss: str = "squared_error"
+    cost: object = SigmoidQuadratic()
     alpha: float = 0.0
 
 
@@ -103,19 +107,19 @@ def _matmul(A, W, out):
 
 
 def forward(coefs, intercepts, X, activation, hidden, logits):
-    """Propagate rows ``X`` forward; returns the output logits z^(L).
+    """Propagate rows ``X`` forward; returns the output logits Z^(L).
 
-    ``hidden[l]`` receives the hidden layers' outputs a^(l+2) and ``logits``
-    the output layer's pre-activation; both are written in place.
+    ``hidden[l]`` receives the output A^(l+1) of hidden layer l+1, and
+    ``logits`` the output layer's pre-activation; both are written in place.
     """
     sigma = HIDDEN_ACTIVATIONS[activation]
     a = X
     last = len(coefs) - 1
     for l, (W, b) in enumerate(zip(coefs, intercepts)):
         z = logits if l == last else hidden[l]
-        _matmul(a, W, out=z)  # z^(l+1) = W^(l) a^(l) + b^(l)
+        _matmul(a, W, out=z)  # Z^(l+1) = A^(l) W^(l)ᵀ + b^(l)
         z += b
-        a = sigma(z) if l < last else z  # a^(l+1) = σ(z^(l+1)), in place
+        a = sigma(z) if l < last else z  # A^(l+1) = σ(Z^(l+1)), in place
     return logits
 
 
@@ -172,7 +176,7 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
         n in the L2 term alpha/(2n)‖W‖²: the number of samples, or the sum of
         their weights.
     spec : NetSpec
-        activation, out_activation, loss, alpha.
+        activation, cost, alpha.
     ws : Workspace
         Buffers with at least m rows; ``ws.grad`` receives the gradient, in
         the layout of ``params``.
@@ -184,19 +188,21 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
     coefs, intercepts = ws.unpack(params)
     ws = ws.rows(X.shape[0])
     A, E, work = ws.activations, ws.deltas, ws.work
+    cost, sigma_prime = spec.cost, DERIVATIVES[spec.activation]
     Z_out = forward(coefs, intercepts, X, spec.activation, A[:-1], work[-1])
-    loss = output_and_loss(spec.loss, spec.out_activation, Z_out, A[-1], Y, w, E[-1])
+    loss = cost.output_and_loss(Z_out, A[-1], Y, w, E[-1])
     loss += l2_penalty(params[: ws.n_coefs], spec.alpha, n_eff)
 
-    sigma_prime = DERIVATIVES[spec.activation]
-    output_error(spec.loss, spec.out_activation, A[-1], Y, w, E[-1], work[-1])  # BP1
+    cost.output_error(A[-1], Y, w, E[-1], work[-1])  # BP1: E^(L) = ∂J/∂A ⊙ g'(Z^(L))
     for l in range(len(coefs) - 1, -1, -1):
         a_l = X if l == 0 else A[l - 1]
-        _matmul(a_l.T, E[l], out=ws.coef_grads[l])  # BP3: ∂J/∂W^(l) = ε^(l+1) a^(l)ᵀ
-        np.matmul(ws.ones, E[l], out=ws.intercept_grads[l])  # BP4: ∂J/∂b^(l) = ε^(l+1)
+        _matmul(a_l.T, E[l], out=ws.coef_grads[l])  # BP3: ∂J/∂W^(l)ᵀ = A^(l)ᵀ E^(l+1)
+        np.matmul(
+            ws.ones, E[l], out=ws.intercept_grads[l]
+        )  # BP4: ∂J/∂b^(l) = 1ᵀ E^(l+1)
         if l > 0:
-            np.matmul(E[l], coefs[l].T, out=E[l - 1])  # BP2: ε^(l) = W^(l)ᵀ ε^(l+1)
-            sigma_prime(A[l - 1], E[l - 1], work[l - 1])  # ... ⊙ σ'(z^(l))
+            np.matmul(E[l], coefs[l].T, out=E[l - 1])  # BP2: E^(l) = E^(l+1) W^(l) ...
+            sigma_prime(A[l - 1], E[l - 1], work[l - 1])  # ... ⊙ σ'(Z^(l))
     _add_weight_decay(params[: ws.n_coefs], spec.alpha / n_eff, ws)
     return loss
 

@@ -1,92 +1,23 @@
-"""BackpropClassifier: the estimator."""
-
-import functools
-import time
-import warnings
+"""BackpropClassifier: the estimator for class labels."""
 
 import numpy as np
-from scipy import sparse
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import (
-    check_array,
-    check_consistent_length,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 
-from . import _network, _outputs
-from ._backprop import NetSpec, chunked_logits
-from ._losses import normalised_weights, output_and_loss
-from ._optimizers import make_optimizer
-from ._params import (
-    BOOL,
-    CLASS_WEIGHT,
-    HIDDEN_ACTIVATION,
-    LAYER_SIZES,
-    LOSS,
-    RANDOM_STATE,
-    VERBOSE,
-    Number,
-    Options,
-    check_param,
-)
-from ._rollback import atomic
+from ._base import PARAMS, BaseBackprop, stochastic_solver
+from ._params import CLASS_WEIGHT, Options
 from ._targets import (
-    check_sample_weight,
     check_targets,
     class_weights,
     combine_weights,
     encode,
     fit_binarizer,
 )
-from ._training import DivergenceError, Epochs, batch_size_for, fit_lbfgs
-
-_PARAMS = {
-    "hidden_layer_sizes": (LAYER_SIZES,),
-    "activation": (HIDDEN_ACTIVATION,),
-    "solver": (Options("sgd", "adam", "lbfgs"),),
-    "alpha": (Number(0, None),),
-    "batch_size": (Options("auto"), Number(1, None, integral=True)),
-    "learning_rate": (Options("constant", "invscaling", "adaptive"),),
-    "learning_rate_init": (Number(0, None, low_open=True),),
-    "power_t": (Number(0, None),),
-    "max_iter": (Number(1, None, integral=True),),
-    "shuffle": (BOOL,),
-    "random_state": (RANDOM_STATE,),
-    "tol": (Number(0, None),),
-    "verbose": (VERBOSE,),
-    "warm_start": (BOOL,),
-    "momentum": (Number(0, 1),),
-    "nesterovs_momentum": (BOOL,),
-    "early_stopping": (BOOL,),
-    "validation_fraction": (Number(0, 1, high_open=True),),
-    "beta_1": (Number(0, 1, high_open=True),),
-    "beta_2": (Number(0, 1, high_open=True),),
-    "epsilon": (Number(0, None, low_open=True),),
-    "n_iter_no_change": (Number(1, None, integral=True), Options(np.inf)),
-    "max_fun": (Number(1, None, integral=True),),
-    "loss": (LOSS,),
-    "class_weight": (CLASS_WEIGHT,),
-}
 
 
-def _stochastic(est):
-    """partial_fit exists for the stochastic solvers only (as in MLPClassifier)."""
-    if est.solver == "lbfgs":
-        raise AttributeError(
-            "partial_fit is only available for the stochastic solvers 'sgd' and "
-            "'adam'; solver='lbfgs' fits in full batches."
-        )
-    return True
-
-
-class BackpropClassifier(ClassifierMixin, BaseEstimator):
+class BackpropClassifier(ClassifierMixin, BaseBackprop):
     """Multi-layer perceptron classifier trained by hand-derived back-propagation.
 
     The network and its training are those of ``deriving-backprop.md``: sigmoid
@@ -290,7 +221,6 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
 
-    @atomic
     def fit(
         self,
         X,
@@ -341,28 +271,9 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         >>> len(model.validation_scores_) == model.n_iter_
         True
         """
-        self._validate_params()
-        if (X_val is None) != (y_val is None):
-            raise ValueError("X_val and y_val must be given together.")
-        if sample_weight_val is not None and X_val is None:
-            raise ValueError(
-                "sample_weight_val weights the validation samples X_val; it was "
-                "given without X_val and y_val."
-            )
-        first = not (self.warm_start and hasattr(self, "coefs_"))
-        X, y, Y, sw = self._prepare(X, y, sample_weight, reset=first, classes=None)
-        if not first:
-            self._check_same_architecture(X.shape[1], Y.shape[1])
-        self._random_state = check_random_state(self.random_state)
-        if first:
-            self._initialize(X.shape[1], Y.shape[1], X.dtype)
-        val = None
-        if X_val is not None:
-            val = self._validation_data(X_val, y_val, sample_weight_val)
-        return self._train(X, y, Y, sw, val, incremental=False)
+        return self._fit(X, y, sample_weight, X_val, y_val, sample_weight_val)
 
-    @available_if(_stochastic)
-    @atomic
+    @available_if(stochastic_solver)
     def partial_fit(self, X, y, *, classes=None, sample_weight=None):
         """Run one epoch over (X, y), keeping the optimizer's state.
 
@@ -395,12 +306,6 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         >>> model.t_, model._optimizer.t                # samples seen, Adam steps
         (150, 3)
         """
-        self._validate_params()
-        if self.early_stopping:
-            raise ValueError(
-                "partial_fit does not support early_stopping=True: it has no "
-                "held-out data to stop on. Set early_stopping=False."
-            )
         first = not hasattr(self, "coefs_")
         if first and classes is None and not _is_multilabel(y):
             raise ValueError(
@@ -413,19 +318,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                     f"classes={np.unique(classes).tolist()} is not the same as on "
                     f"the first call to partial_fit, {self.classes_.tolist()}."
                 )
-        X, y, Y, sw = self._prepare(
-            X, y, sample_weight, reset=first, classes=classes if first else None
-        )
-        if not first:
-            self._check_same_architecture(X.shape[1], Y.shape[1])
-        if first:
-            # One generator for the whole stream, so that successive calls
-            # shuffle differently (MLPClassifier re-seeds on every call).
-            self._random_state = check_random_state(self.random_state)
-            self._initialize(X.shape[1], Y.shape[1], X.dtype)
-        return self._train(X, y, Y, sw, None, incremental=True)
-
-    # --------------------------------------------------------- prediction
+        return self._partial_fit(X, y, sample_weight, classes)
 
     def predict(self, X):
         """Predict class labels (or label indicators, for multilabel models).
@@ -522,7 +415,7 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self._per_chunk(
             X,
-            lambda Z: _outputs.proba(Z, self.out_activation_, self._multilabel),
+            lambda Z: self._cost().proba(Z, self._multilabel),
             len(self.classes_),
         )
 
@@ -551,77 +444,38 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self._per_chunk(
             X,
-            lambda Z: _outputs.log_proba(Z, self.out_activation_, self._multilabel),
+            lambda Z: self._cost().log_proba(Z, self._multilabel),
             len(self.classes_),
         )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = True
         return tags
 
-    # ------------------------------------------------------------ helpers
+    # ------------------------------------------------------------ targets
 
-    def _validate_params(self):
-        for name, constraints in _PARAMS.items():
-            check_param(type(self).__name__, name, getattr(self, name), *constraints)
+    _PARAMS = {
+        **PARAMS,
+        "loss": (Options("squared_error", "log_loss"),),
+        "class_weight": (CLASS_WEIGHT,),
+    }
+    _stratify = property(lambda self: not self._multilabel)
 
-    def _layer_units(self, n_features, n_outputs):
-        sizes = self.hidden_layer_sizes
-        hidden = [int(sizes)] if np.ndim(sizes) == 0 else [int(s) for s in sizes]
-        return [n_features] + hidden + [n_outputs]
+    @property
+    def _multilabel(self):
+        return self._label_binarizer.y_type_ == "multilabel-indicator"
 
-    def _spec(self):
-        return NetSpec(
-            self.activation, self.out_activation_, self.loss, float(self.alpha)
-        )
-
-    def _prepare(self, X, y, sample_weight, *, reset, classes):
-        """Validated X, labels y, encoded targets Y and sample weights."""
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-        )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+    def _encode_targets(self, y, *, reset, classes=None, name="y"):
+        """Labels checked against ``classes_`` (fitted when ``reset``) and
+        their 0/1 code matrix, one column per output."""
         kind = check_targets(y)
         if reset:
             multilabel = kind == "multilabel-indicator"
             self._label_binarizer = fit_binarizer(y, None if multilabel else classes)
             self.classes_ = self._label_binarizer.classes_
-        self._check_known_classes(y, kind)
-        Y = encode(self._label_binarizer, y)
-        sw = check_sample_weight(sample_weight, X.shape[0])
-        if sparse.issparse(X):
-            X = X.tocsr()
-        return X, y, Y, sw
-
-    def _training_weights(self, y, sw):
-        """sample_weight × class_weight: the weights training averages with.
-
-        Validation data is scored with its sample weights alone (the
-        held-out rows' ``sample_weight``, or ``sample_weight_val``):
-        ``class_weight`` shapes what is learned, not how it is judged.
-        """
-        w = combine_weights(
-            sw, class_weights(self.class_weight, y, self.classes_, sw, self._multilabel)
-        )
-        if w is not None and not w.sum() > 0:
-            raise ValueError(
-                "sample_weight times class_weight is zero for every sample: "
-                "nothing to learn from. Give some class a positive weight."
-            )
-        return w
-
-    @property
-    def _multilabel(self):
-        return self._label_binarizer.y_type_ == "multilabel-indicator"
+        self._check_known_classes(y, kind, name)
+        return y, encode(self._label_binarizer, y)
 
     def _check_known_classes(self, y, kind, name="y"):
         """``y`` (named ``name`` in errors) holds only the model's classes."""
@@ -649,339 +503,26 @@ class BackpropClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.classes_.tolist()}{hint}."
             )
 
-    def _check_same_architecture(self, n_features, n_outputs):
-        """A warm start or partial_fit continues the fitted network, unchanged."""
-        units = self._layer_units(n_features, n_outputs)
-        fitted = _network.layer_units_of(self.coefs_)
-        if units != fitted:
-            raise ValueError(
-                f"warm_start=True and partial_fit continue the fitted network, whose "
-                f"hidden layers are {fitted[1:-1]}; hidden_layer_sizes asks for "
-                f"{units[1:-1]}. Set hidden_layer_sizes back, or fit a new network "
-                "(warm_start=False, or a fresh estimator for partial_fit)."
-            )
-
-    def _initialize(self, n_features, n_outputs, dtype):
-        """Fresh weights, attributes and optimizer state."""
-        units = self._layer_units(n_features, n_outputs)
-        self.n_outputs_ = n_outputs
-        self.n_layers_ = len(units)
-        params = _network.initial_params(
-            units, self.activation, self._random_state, dtype
+    def _training_weights(self, y, sw):
+        """sample_weight × class_weight: the weights training averages with."""
+        w = combine_weights(
+            sw, class_weights(self.class_weight, y, self.classes_, sw, self._multilabel)
         )
-        self.coefs_, self.intercepts_ = _network.unpack(params, units)
-        self.n_iter_ = 0
-        self.t_ = 0
-        self.loss_curve_ = []
-        self.best_loss_ = None if self.early_stopping else np.inf
-        self.validation_scores_ = None
-        self.validation_loss_curve_ = None
-        self.best_validation_score_ = None
-        self._no_improvement_count = 0
-        self._optimizer = None
-        self._trained_loss = self.loss
+        if w is not None and not w.sum() > 0:
+            raise ValueError(
+                "sample_weight times class_weight is zero for every sample: "
+                "nothing to learn from. Give some class a positive weight."
+            )
+        return w
 
-    def _set_output(self):
-        """The output layer the current ``loss`` asks for.
-
-        A warm start or partial_fit after ``set_params(loss=...)`` keeps the
-        weights and trains them under the new cost with its own output
-        (softmax for a multiclass log-loss); the best training loss, a value
-        of the old cost, starts afresh.
-        """
+    def _out_activation(self):
+        """Softmax for a multiclass log-loss; else one sigmoid per output."""
         multiclass = self.n_outputs_ > 1 and not self._multilabel
-        self.out_activation_ = (
-            "softmax" if self.loss == "log_loss" and multiclass else "logistic"
-        )
-        if self._trained_loss != self.loss:
-            self.best_loss_ = None if self.early_stopping else np.inf
-            self._trained_loss = self.loss
+        return "softmax" if self.loss == "log_loss" and multiclass else "logistic"
 
-    def _validation_data(self, X_val, y_val, sample_weight_val):
-        """Checked (X_val, y_val, sample_weight_val); errors name those inputs."""
-        X_val = check_array(
-            X_val,
-            accept_sparse=["csr", "csc"],
-            dtype=self.coefs_[0].dtype,
-            input_name="X_val",
-        )
-        y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
-        check_consistent_length(X_val, y_val)
-        if X_val.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X_val has {X_val.shape[1]} features; the training X has "
-                f"{self.n_features_in_}."
-            )
-        if y_val.ndim == 2 and y_val.shape[1] == 1:
-            y_val = y_val.ravel()
-        self._check_known_classes(y_val, check_targets(y_val), name="y_val")
-        sw = check_sample_weight(
-            sample_weight_val, X_val.shape[0], name="sample_weight_val"
-        )
-        return X_val, y_val, sw
-
-    def _split_validation(self, X, y, Y, sw):
-        """Hold-out for early stopping, stratified by class where possible.
-
-        Multilabel targets, and classes too small to stratify (a class with
-        one sample, or fewer held-out samples than classes), get a plain
-        random split, with a warning for the latter.
-        """
-        if self.validation_fraction == 0:
-            raise ValueError(
-                "early_stopping=True needs validation_fraction > 0, or X_val and "
-                "y_val passed to fit."
-            )
-        arrays = [X, y, Y] + ([] if sw is None else [sw])
-        split = functools.partial(
-            train_test_split,
-            *arrays,
-            test_size=self.validation_fraction,
-            random_state=self._random_state,
-        )
-        try:
-            parts = split(stratify=None if self._multilabel else y)
-        except ValueError as exc:
-            warnings.warn(
-                f"early_stopping's validation split is not stratified: {exc}",
-                UserWarning,
-                stacklevel=5,
-            )
-            parts = split(stratify=None)
-        train, val = parts[0::2], parts[1::2]
-        if val[0].shape[0] < 2:
-            raise ValueError(
-                "early_stopping needs a validation set of at least 2 samples; "
-                f"validation_fraction={self.validation_fraction} of "
-                f"{X.shape[0]} gives {val[0].shape[0]}. Use more data, a larger "
-                "validation_fraction, or pass X_val and y_val."
-            )
-        if sw is None:
-            train.append(None)
-            val.append(None)
-        return train, (val[0], val[1], val[3])
-
-    def _train(self, X, y, Y, sw, val, incremental):
-        self._set_output()
-        params = _network.pack(self.coefs_, self.intercepts_)
-        units = _network.layer_units_of(self.coefs_)
-        X = X.astype(params.dtype, copy=False)  # a warm start keeps its dtype
-        self.coefs_, self.intercepts_ = _network.unpack(params, units)
-        with np.errstate(
-            over="ignore", under="ignore", invalid="ignore", divide="ignore"
-        ):
-            if self.solver != "lbfgs" and self.early_stopping and val is None:
-                (X, y, Y, sw), val = self._split_validation(X, y, Y, sw)
-            w = self._training_weights(y, sw)
-            if self.solver == "lbfgs":
-                self._fit_lbfgs(params, units, X, Y, w, val)
-            else:
-                self._fit_stochastic(params, units, X, Y, w, val, incremental)
-        return self
-
-    def _fit_lbfgs(self, params, units, X, Y, sw, val):
-        """Full-batch L-BFGS; one loss (and validation score) per iteration."""
-        result, losses = fit_lbfgs(
-            params,
-            units,
-            X,
-            Y,
-            sw,
-            self._spec(),
-            max_iter=self.max_iter,
-            max_fun=self.max_fun,
-            tol=self.tol,
-            verbose=self.verbose,
-            on_iteration=None if val is None else lambda: self._record_validation(val),
-        )
-        final = losses[-1] if result is None else float(result.fun)
-        if not (np.all(np.isfinite(params)) and np.isfinite(final)):
-            raise DivergenceError(
-                "L-BFGS produced a non-finite loss or weights. Scale X (e.g. with "
-                "StandardScaler) or raise alpha. The model was left as it was "
-                "before this call."
-            )
-        if not losses:  # stopped before a first iteration: record where it is
-            losses = [final]
-            if val is not None:
-                self._record_validation(val)
-        self.n_iter_ = len(losses) if result is None else int(result.nit)
-        self.loss_ = final
-        self.loss_curve_.extend(losses)  # as the stochastic solvers: warm fits append
-        self.best_loss_ = min(self.loss_curve_)
-        if result is not None:
-            self._warn_lbfgs_stop(result)
-
-    def _warn_lbfgs_stop(self, result):
-        """ConvergenceWarning at max_iter/max_fun, or on a deceptively small gradient.
-
-        L-BFGS stops when every gradient entry is below ``tol``.  Under the
-        quadratic cost, saturated sigmoid outputs have gradients near zero
-        long before a minimum (the σ' factor of BP1), so there such a stop is
-        usually early: say so rather than report convergence.
-        """
-        if result.status != 0:
-            message = (
-                f"lbfgs stopped at max_iter={self.max_iter} or max_fun="
-                f"{self.max_fun} before converging ({result.message}). Increase "
-                "max_iter or max_fun, or scale the data."
-            )
-        elif self.loss == "squared_error" and np.max(np.abs(result.jac)) <= self.tol:
-            message = (
-                f"lbfgs stopped after {result.nit} iterations because every "
-                f"gradient entry fell below tol={self.tol}. With the quadratic "
-                "cost, saturated sigmoid outputs have tiny gradients long before "
-                "a minimum, so this stop is usually early: lower tol (e.g. 1e-8) "
-                "or use loss='log_loss'."
-            )
-        else:
-            return
-        warnings.warn(message, ConvergenceWarning, stacklevel=6)
-
-    def _fit_stochastic(self, params, units, X, Y, sw, val, incremental):
-        self._optimizer = make_optimizer(
-            self,
-            params.size,
-            params.dtype,
-            previous=self._optimizer,
-            keep_schedule=incremental,
-        )
-        batch_size = batch_size_for(self.batch_size, X.shape[0])
-        epochs = Epochs(X, Y, sw, units, batch_size, self._spec())
-        self._start_monitoring(params)
-        try:
-            with epochs.blas_threads_limited():
-                for _ in range(1 if incremental else self.max_iter):
-                    if self._epoch(epochs, params, val):
-                        break
-                else:
-                    if not incremental:
-                        warnings.warn(
-                            f"Stochastic optimizer: max_iter={self.max_iter} epochs "
-                            "reached before the loss converged. Increase max_iter.",
-                            ConvergenceWarning,
-                            stacklevel=5,
-                        )
-        except KeyboardInterrupt:  # as MLPClassifier: keep what was learned
-            warnings.warn("Training interrupted by user.", stacklevel=5)
-        if self.early_stopping:
-            np.copyto(params, self._best_params)
-
-    def _start_monitoring(self, params):
-        """Reset what one training call tracks: epochs, best weights, baselines.
-
-        A warm start's validation split differs from the last call's, so the
-        best validation score starts afresh; the training loss keeps its best.
-        """
-        self.n_iter_ = 0
-        self._best_params = params.copy()
-        if self.early_stopping:
-            self.best_validation_score_ = -np.inf
-        elif self.best_loss_ is None:  # early stopping was on in the last call
-            self.best_loss_ = np.inf
-
-    def _epoch(self, epochs, params, val):
-        """One epoch and its bookkeeping; True when training should stop."""
-        start = time.perf_counter()
-        try:
-            loss = epochs.run(params, self._optimizer, self._random_state, self.shuffle)
-        except DivergenceError:
-            raise DivergenceError(self._divergence_message()) from None
-        self.n_iter_ += 1
-        self.t_ += epochs.X.shape[0]
-        self.loss_ = loss
-        self.loss_curve_.append(loss)
-        best_before = self.best_validation_score_
-        if val is not None:
-            self._record_validation(val, params)
-        self._optimizer.epoch_ends(self.t_)
-        self._report(time.perf_counter() - start)
-        return self._stalled(best_before) and self._optimizer.stalled()
-
-    def _divergence_message(self):
-        return (
-            f"Training diverged in epoch {self.n_iter_ + 1}: the loss became "
-            f"non-finite. Lower learning_rate_init (now {self.learning_rate_init}) "
-            "or scale X (e.g. with StandardScaler). The model was left as it was "
-            "before this call."
-        )
-
-    def _stalled(self, best_score_before):
-        """Update the no-improvement count; True once it passes n_iter_no_change."""
-        if self.early_stopping:
-            best = -np.inf if best_score_before is None else best_score_before
-            improved = self.validation_scores_[-1] >= best + self.tol
-        else:
-            improved = self.loss_curve_[-1] <= self.best_loss_ - self.tol
-            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
-        self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
-        if self._no_improvement_count > self.n_iter_no_change:
-            self._no_improvement_count = 0
-            return True
-        return False
-
-    def _record_validation(self, val, params=None):
-        X_val, y_val, sw_val = val
-        Z = self._map_logits(X_val, np.copy, self.n_outputs_)
-        score = accuracy_score(y_val, self._decode(Z), sample_weight=sw_val)
-        Y_val = encode(self._label_binarizer, y_val).astype(Z.dtype)
-        w, _ = normalised_weights(sw_val, Z.shape[0], Z.dtype)
-        loss = output_and_loss(
-            self.loss,
-            self.out_activation_,
-            Z,
-            np.empty_like(Z),
-            Y_val,
-            w,
-            np.empty_like(Z),
-        )
-        if self.validation_scores_ is None:
-            self.validation_scores_, self.validation_loss_curve_ = [], []
-            self.best_validation_score_ = -np.inf
-        self.validation_scores_.append(float(score))
-        self.validation_loss_curve_.append(float(loss))
-        if score > self.best_validation_score_:
-            self.best_validation_score_ = float(score)
-            if params is not None:
-                self._best_params = params.copy()
-
-    def _report(self, seconds):
-        if not self.verbose:
-            return
-        line = f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}"
-        if self.validation_scores_:
-            line += f", validation score = {self.validation_scores_[-1]:.6f}"
-        print(f"{line}, time = {seconds:.3f}s")
-
-    def _per_chunk(self, X, fn, n_cols, dtype=None):
-        """``fn`` of the logits of X (validated here), chunk by chunk."""
-        X = validate_data(
-            self,
-            X,
-            reset=False,
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-        )
-        if sparse.issparse(X):
-            X = X.tocsr()
-        return self._map_logits(X, fn, n_cols, dtype)
-
-    def _map_logits(self, X, fn, n_cols, dtype=None):
-        """``fn`` of the logits of validated X, chunk by chunk, into one array.
-
-        Computed in the weights' floating dtype (float64 for hand-set integer
-        weights), which is also the result's unless ``dtype`` is given.
-        Extra memory beyond the result stays bounded however large X is.
-        ``n_cols`` = 0 gives a 1-D result.
-        """
-        coefs, intercepts = _network.as_floating(self.coefs_, self.intercepts_)
-        X = X.astype(coefs[0].dtype, copy=False)
-        shape = (X.shape[0], n_cols) if n_cols else X.shape[0]
-        out = np.empty(shape, dtype or coefs[0].dtype)
-        with np.errstate(over="ignore", under="ignore"):
-            for rows, Z in chunked_logits(coefs, intercepts, X, self.activation):
-                out[rows] = fn(Z)
-        return out
+    def _scorer(self, y, sample_weight):
+        """Validation accuracy of logits against labels ``y``."""
+        return lambda Z: accuracy_score(y, self._decode(Z), sample_weight=sample_weight)
 
     def _decode(self, Z):
         """Labels from logits: argmax z, or z > 0 for one output and multilabel."""

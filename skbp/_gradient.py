@@ -5,17 +5,18 @@ from sklearn.utils import check_array
 
 from . import _network
 from ._backprop import NetSpec, Workspace, backprop
-from ._losses import VALID_PAIRS, normalised_weights
+from ._costs import COSTS, normalised_weights
 from ._params import (
     HIDDEN_ACTIVATION,
-    LOSS,
-    OUTPUT_ACTIVATION,
     InvalidParameterError,
     Number,
+    Options,
     check_param,
 )
 
 _OWNER = "loss_and_gradients"
+LOSSES = tuple(dict.fromkeys(loss for loss, _ in COSTS))
+OUTPUTS = tuple(dict.fromkeys(out for _, out in COSTS))
 
 
 def loss_and_gradients(
@@ -47,15 +48,18 @@ def loss_and_gradients(
         Input rows.
     Y : array-like of shape (n_samples, n_units[-1])
         Encoded targets, float: one-hot (or class probabilities, rows summing
-        to one) for a softmax output, 0/1 indicators for logistic outputs.
+        to one) for a softmax output, 0/1 indicators for logistic outputs,
+        the target values for identity and exp outputs.
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='logistic'
         Hidden activation σ.
-    out_activation : {'logistic', 'softmax', 'identity'}, default='logistic'
-        Output activation.
-    loss : {'squared_error', 'log_loss'}, default='squared_error'
-        ``'squared_error'``: the seed's J = ½‖a − y‖² summed over outputs.
-        ``'log_loss'``: cross-entropy (needs a logistic or softmax output).
-        Either is averaged over samples, weighted by ``sample_weight``.
+    out_activation : {'logistic', 'softmax', 'identity', 'exp'}, default='logistic'
+        Output activation g.
+    loss : {'squared_error', 'log_loss', 'poisson'}, default='squared_error'
+        ``'squared_error'``: the seed's J = ½‖a − y‖² summed over outputs
+        (any output but exp).  ``'log_loss'``: cross-entropy (a logistic or
+        softmax output).  ``'poisson'``: half the Poisson deviance with an
+        exp output, Y ≥ 0.  Each is averaged over samples, weighted by
+        ``sample_weight``; ``skbp._costs`` holds each (loss, output) pair.
     alpha : float, default=0.0
         L2 strength: adds alpha / (2 n) Σ_l ‖coefs[l]‖², biases not decayed,
         with n the number of samples or the sum of ``sample_weight``.
@@ -181,12 +185,13 @@ def _validate(
 ):
     """Checked arrays and options for ``loss_and_gradients``."""
     check_param(_OWNER, "activation", activation, HIDDEN_ACTIVATION)
-    check_param(_OWNER, "out_activation", out_activation, OUTPUT_ACTIVATION)
-    check_param(_OWNER, "loss", loss, LOSS)
+    check_param(_OWNER, "out_activation", out_activation, Options(*OUTPUTS))
+    check_param(_OWNER, "loss", loss, Options(*LOSSES))
     check_param(_OWNER, "alpha", alpha, Number(0, None))
-    if (loss, out_activation) not in VALID_PAIRS:
+    if (loss, out_activation) not in COSTS:
+        allowed = [out for lo, out in COSTS if lo == loss]
         raise InvalidParameterError(
-            f"loss={loss!r} needs out_activation 'logistic' or 'softmax'; "
+            f"loss={loss!r} needs out_activation {' or '.join(map(repr, allowed))}; "
             f"got out_activation={out_activation!r}."
         )
     X = check_array(
@@ -209,7 +214,9 @@ def _validate(
             "sum to 1 (one-hot targets or class probabilities)."
         )
     w, n_eff = normalised_weights(sample_weight, X.shape[0], X.dtype)
-    spec = NetSpec(activation, out_activation, loss, float(alpha))
+    if loss == "poisson" and np.any(Y < 0):
+        raise ValueError("loss='poisson' needs non-negative Y (counts or rates).")
+    spec = NetSpec(activation, COSTS[loss, out_activation], float(alpha))
     return coefs, intercepts, X, Y, w, n_eff, spec
 
 

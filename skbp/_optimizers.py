@@ -143,30 +143,51 @@ class Adam:
         return True
 
 
-def make_optimizer(est, n_params, dtype, previous=None, keep_schedule=False):
-    """The optimizer that ``est.solver`` names, with ``est``'s current settings.
+#: The estimator parameters that configure the optimizers (MLPClassifier's names).
+SETTINGS = (
+    "learning_rate_init",
+    "learning_rate",
+    "momentum",
+    "nesterovs_momentum",
+    "power_t",
+    "beta_1",
+    "beta_2",
+    "epsilon",
+)
 
-    The state of ``previous`` (velocities, or Adam's moments and step count)
-    carries over when it is of the same kind and size, so that warm starts
-    and partial_fit continue one optimisation even if settings changed.  The
-    step size restarts at ``learning_rate_init`` (as MLPClassifier's warm
-    starts do) unless ``keep_schedule`` — partial_fit continuing one stream —
-    and the schedule and ``learning_rate_init`` are unchanged.
+
+def make_optimizer(
+    solver, n_params, dtype, settings, *, previous=None, keep_schedule=False
+):
+    """The optimizer ``solver`` names, configured by ``settings``.
+
+    ``settings`` maps the names in ``SETTINGS`` to their values.  The state
+    of ``previous`` (velocities, or Adam's moments and step count) carries
+    over when it is of the same kind and size, so that warm starts and
+    partial_fit continue one optimisation even if settings changed.  The step
+    size restarts at ``learning_rate_init`` (as MLPClassifier's warm starts
+    do) unless ``keep_schedule`` — partial_fit continuing one stream — and the
+    schedule and ``learning_rate_init`` are unchanged.
     """
-    if est.solver == "sgd":
+    if solver == "sgd":
         new = SGD(
             n_params,
             dtype,
-            est.learning_rate_init,
-            est.learning_rate,
-            est.momentum,
-            est.nesterovs_momentum,
-            est.power_t,
+            settings["learning_rate_init"],
+            settings["learning_rate"],
+            settings["momentum"],
+            settings["nesterovs_momentum"],
+            settings["power_t"],
         )
         state = ("velocity",)
     else:
         new = Adam(
-            n_params, dtype, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon
+            n_params,
+            dtype,
+            settings["learning_rate_init"],
+            settings["beta_1"],
+            settings["beta_2"],
+            settings["epsilon"],
         )
         state = ("m", "v", "t")
     same_kind = type(previous) is type(new)

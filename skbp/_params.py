@@ -172,8 +172,6 @@ CLASS_WEIGHT = Predicate(
 
 BOOL = Options(True, False)
 HIDDEN_ACTIVATION = Options("identity", "logistic", "tanh", "relu")
-OUTPUT_ACTIVATION = Options("logistic", "softmax", "identity")
-LOSS = Options("squared_error", "log_loss")
 VERBOSE = Predicate(
     lambda v: isinstance(v, (bool, np.bool_, numbers.Integral)) and v >= 0,
     "a bool or an int >= 0",

@@ -1,23 +1,35 @@
-"""The training engine: mini-batch epochs and full-batch L-BFGS.
+"""The training loop: a whole fit, outside the estimator.
 
-Both call ``_backprop.backprop`` for the loss and gradient.  An ``Epochs``
-object allocates everything a stochastic epoch needs once per fit —
-activations, errors, the gradient, the gathered mini-batch — so that the
-loop over mini-batches allocates nothing that could be allocated once.
+The stochastic solvers follow skorch's shape, each step a short function:
+``fit_loop`` (the epochs, validation, stopping, progress) → ``Epochs.run``
+(one epoch: ``run_single_epoch``) → ``train_step`` (one mini-batch: the
+seed's back-propagation, then the optimizer's update).  ``fit_lbfgs`` runs
+SciPy's L-BFGS-B on the same loss and gradient.  Each returns a ``History``,
+from which the estimator sets its fitted attributes; the estimator itself
+holds no loop.  An ``Epochs`` object allocates what an epoch needs once per
+fit, so the loop over mini-batches allocates nothing that could be
+allocated once.
 """
 
 import contextlib
+import functools
 import math
 import threading
-import warnings
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.optimize
 from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
-from ._backprop import Workspace, backprop
-from ._losses import normalised_weights
+from ._backprop import Workspace, backprop, chunked_logits
+from ._costs import normalised_weights
+from ._network import unpack
+from ._stopping import Stopping
+from ._warnings import warn
 
 #: Below this many multiply-adds in a mini-batch's largest layer, a second
 #: BLAS thread costs more in wake-ups than it gains (measured on 2 cores:
@@ -64,13 +76,118 @@ def batch_size_for(batch_size, n_samples):
     if batch_size == "auto":
         return min(200, n_samples)
     if batch_size > n_samples:
-        warnings.warn(
+        warn(
             f"batch_size={batch_size} is larger than the {n_samples} training "
-            "samples; using all of them in each batch.",
-            UserWarning,
-            stacklevel=6,
+            "samples; using all of them in each batch."
         )
     return int(np.clip(batch_size, 1, n_samples))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to train: the estimator's hyperparameters, read once per call."""
+
+    solver: str
+    max_iter: int
+    batch_size: object
+    shuffle: bool
+    tol: float
+    n_iter_no_change: float
+    early_stopping: bool
+    validation_fraction: float
+    max_fun: int
+    verbose: bool
+    learning_rate_init: float
+
+
+@dataclass
+class Validation:
+    """Validation rows, encoded targets, normalised weights and the metric.
+
+    ``score(Z)`` turns the logits of ``X`` into the estimator's score
+    (accuracy for the classifier, R² for the regressor).
+    """
+
+    X: object
+    Y: np.ndarray
+    w: object
+    score: object
+
+    @classmethod
+    def build(cls, X, Y, sample_weight, score, dtype):
+        w, _ = normalised_weights(sample_weight, X.shape[0], dtype)
+        return cls(X, np.asarray(Y, dtype), w, score)
+
+
+@dataclass
+class History:
+    """What one training call did; the estimator's attributes come from it."""
+
+    losses: list = field(default_factory=list)
+    scores: list = field(default_factory=list)
+    val_losses: list = field(default_factory=list)
+    n_iter: int = 0
+    samples_seen: int = 0
+    best_loss: object = None
+    best_score: object = None
+    no_improvement_count: int = 0
+
+
+def holdout(X, y, Y, sample_weight, fraction, rng, stratify):
+    """Split off ``fraction`` of the rows for early stopping.
+
+    Stratified by ``y`` when ``stratify`` (classification) and possible: a
+    class too small to stratify gives a plain random split, with a warning.
+    Returns ``(X, y, Y, sample_weight)`` for training and the same for
+    validation (weights None when ``sample_weight`` is None).
+    """
+    if fraction == 0:
+        raise ValueError(
+            "early_stopping=True needs validation_fraction > 0, or X_val and "
+            "y_val passed to fit."
+        )
+    arrays = [X, y, Y] + ([] if sample_weight is None else [sample_weight])
+    split = functools.partial(
+        train_test_split, *arrays, test_size=fraction, random_state=rng
+    )
+    try:
+        parts = split(stratify=y if stratify else None)
+    except ValueError as exc:
+        warn(f"early_stopping's validation split is not stratified: {exc}")
+        parts = split(stratify=None)
+    train, val = parts[0::2], parts[1::2]
+    if val[0].shape[0] < 2:
+        raise ValueError(
+            "early_stopping needs a validation set of at least 2 samples; "
+            f"validation_fraction={fraction} of {X.shape[0]} gives "
+            f"{val[0].shape[0]}. Use more data, a larger validation_fraction, "
+            "or pass X_val and y_val."
+        )
+    if sample_weight is None:
+        train.append(None)
+        val.append(None)
+    return tuple(train), tuple(val)
+
+
+def validate(params, layer_units, spec, val):
+    """The validation score and loss (data term) of the current weights."""
+    coefs, intercepts = unpack(params, layer_units)
+    Z = np.empty((val.X.shape[0], layer_units[-1]), params.dtype)
+    for rows, Z_chunk in chunked_logits(coefs, intercepts, val.X, spec.activation):
+        Z[rows] = Z_chunk
+    loss = spec.cost.output_and_loss(
+        Z, np.empty_like(Z), val.Y, val.w, np.empty_like(Z)
+    )
+    return float(val.score(Z)), float(loss)
+
+
+def train_step(params, X, Y, w, n_eff, spec, ws, optimizer):
+    """One mini-batch: loss and gradient by back-propagation, then one update."""
+    loss = backprop(params, X, Y, w, n_eff, spec, ws)
+    if not math.isfinite(loss):
+        raise DivergenceError(f"non-finite loss ({loss}) on a mini-batch")
+    optimizer.step(params, ws.grad, ws.scratch)
+    return loss
 
 
 class Epochs:
@@ -80,8 +197,9 @@ class Epochs:
     ----------
     X : ndarray or CSR matrix of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_outputs)
-        Encoded 0/1 targets (uint8); each mini-batch is converted to the
-        model's dtype as it is gathered.
+        Targets: the classifier's 0/1 codes (uint8) or the regressor's
+        values; each mini-batch is converted to the model's dtype as it is
+        gathered.
     sample_weight : ndarray of shape (n_samples,) or None
     layer_units : list of int
     batch_size : int
@@ -104,7 +222,7 @@ class Epochs:
         self.Y_batch = np.empty((batch_size, Y.shape[1]), dtype)
 
     def run(self, params, optimizer, rng, shuffle):
-        """One pass over the data; updates ``params`` in place.
+        """One pass over the data (run_single_epoch); updates ``params`` in place.
 
         Returns the epoch's loss: the batches' losses averaged with the
         batches' weights.  Raises DivergenceError at a non-finite loss.
@@ -117,10 +235,7 @@ class Epochs:
             X_b, Y_b, w, n_eff = self._gather(idx, shuffle)
             if n_eff == 0:  # only zero-weight samples: nothing to learn
                 continue
-            loss = backprop(params, X_b, Y_b, w, n_eff, self.spec, self.ws)
-            if not math.isfinite(loss):
-                raise DivergenceError(f"non-finite loss ({loss}) on a mini-batch")
-            optimizer.step(params, self.ws.grad, self.ws.scratch)
+            loss = train_step(params, X_b, Y_b, w, n_eff, self.spec, self.ws, optimizer)
             total += loss * n_eff
         if not np.isfinite(params.sum()):  # the last step can overflow too
             raise DivergenceError("non-finite weights after an epoch")
@@ -151,41 +266,139 @@ class Epochs:
         return X_b, Y_b, (sw / total).astype(Y_b.dtype), total
 
 
-def fit_lbfgs(
+def fit_loop(
     params,
     layer_units,
-    X,
-    Y,
-    sample_weight,
+    data,
+    val,
     spec,
+    settings,
+    optimizer,
+    rng,
     *,
-    max_iter,
-    max_fun,
-    tol,
-    verbose,
-    on_iteration=None,
+    incremental,
+    samples_seen,
+    best_loss,
+    no_improvement_count,
 ):
+    """Train ``params`` in place with a stochastic solver; returns a History.
+
+    Runs one epoch (``incremental``: partial_fit) or up to ``max_iter``, each
+    followed by validation (when ``val``), the optimizer's end-of-epoch
+    schedule, the progress line and the stopping rule.  With early stopping
+    the best weights of this call are restored at the end.  Ctrl-C ends the
+    loop with a warning, keeping what was learned.
+
+    Parameters
+    ----------
+    params : ndarray
+        The flat parameter vector (``_network``'s layout).
+    data : tuple (X, Y, sample_weight)
+    val : Validation or None
+    samples_seen : int
+        Samples seen by earlier calls (the 'invscaling' schedule counts them).
+    best_loss, no_improvement_count :
+        The stopping state carried over from earlier calls.
+    """
+    X, Y, sample_weight = data
+    batch_size = batch_size_for(settings.batch_size, X.shape[0])
+    epochs = Epochs(X, Y, sample_weight, layer_units, batch_size, spec)
+    stopping = Stopping(
+        tol=settings.tol,
+        n_iter_no_change=settings.n_iter_no_change,
+        early_stopping=settings.early_stopping,
+        best_loss=best_loss,
+        count=no_improvement_count,
+    )
+    if settings.early_stopping:
+        stopping._keep(params)  # if no epoch validates, this call changes nothing
+    history = History()
+    try:
+        with epochs.blas_threads_limited():
+            for _ in range(1 if incremental else settings.max_iter):
+                if _epoch(
+                    params,
+                    epochs,
+                    val,
+                    spec,
+                    settings,
+                    optimizer,
+                    rng,
+                    stopping,
+                    history,
+                    samples_seen,
+                ):
+                    break
+            else:
+                if not incremental:
+                    warn(
+                        f"Stochastic optimizer: max_iter={settings.max_iter} epochs "
+                        "reached before the loss converged. Increase max_iter.",
+                        ConvergenceWarning,
+                    )
+    except KeyboardInterrupt:  # as MLPClassifier: keep what was learned
+        warn("Training interrupted by user.")
+    if settings.early_stopping:
+        np.copyto(params, stopping.best_params)
+    history.best_loss = None if settings.early_stopping else stopping.best_loss
+    history.best_score = stopping.best_score if history.scores else None
+    history.no_improvement_count = stopping.count
+    return history
+
+
+def _epoch(
+    params, epochs, val, spec, settings, optimizer, rng, stopping, history, samples_seen
+):
+    """One epoch and its bookkeeping into ``history``; True to stop."""
+    start = time.perf_counter()
+    try:
+        loss = epochs.run(params, optimizer, rng, settings.shuffle)
+    except DivergenceError:
+        raise DivergenceError(
+            f"Training diverged in epoch {history.n_iter + 1}: the loss became "
+            f"non-finite. Lower learning_rate_init (now "
+            f"{settings.learning_rate_init}) or scale X (e.g. with StandardScaler). "
+            "The model was left as it was before this call."
+        ) from None
+    history.n_iter += 1
+    history.samples_seen += epochs.X.shape[0]
+    history.losses.append(loss)
+    score = None
+    if val is not None:
+        score, val_loss = validate(params, epochs.ws.layer_units, spec, val)
+        history.scores.append(score)
+        history.val_losses.append(val_loss)
+    optimizer.epoch_ends(samples_seen + history.samples_seen)
+    if settings.verbose:
+        print_progress(history, time.perf_counter() - start)
+    return stopping.update(loss, score, params, optimizer)
+
+
+def print_progress(history, seconds=None):
+    """The verbose line of MLPClassifier: iteration, loss, score, seconds."""
+    line = f"Iteration {history.n_iter}, loss = {history.losses[-1]:.8f}"
+    if history.scores:
+        line += f", validation score = {history.scores[-1]:.6f}"
+    print(line if seconds is None else f"{line}, time = {seconds:.3f}s")
+
+
+def fit_lbfgs(params, layer_units, data, val, spec, settings, *, best_loss):
     """Minimise the full-batch loss with SciPy's L-BFGS-B, in place on ``params``.
 
-    After each iteration ``params`` holds the iterate (so ``on_iteration()``
-    sees the model as it stands).  Ctrl-C ends the run at the last completed
+    After each iteration ``params`` holds the iterate, which is then
+    validated (when ``val``).  Ctrl-C ends the run at the last completed
     iterate — the best point so far, as L-BFGS's line search only accepts
-    decreases — with a warning.
-
-    Returns
-    -------
-    result : scipy.optimize.OptimizeResult or None
-        None when interrupted.
-    losses : list of float
-        The loss after each L-BFGS iteration.
+    decreases — with a warning.  Returns a History with one loss (and score)
+    per iteration.
     """
+    X, Y, sample_weight = data
     dtype = params.dtype
-    Y = Y.astype(dtype)
+    Y = np.asarray(Y, dtype)
     w, n_eff = normalised_weights(sample_weight, X.shape[0], dtype)
     # Held through a dict that is emptied at the end, so that the full-batch
     # buffers die with this call even if SciPy's objects form a cycle.
     scratch = {"ws": Workspace(layer_units, X.shape[0], dtype)}
-    losses = []
+    history = History()
 
     def fun(theta):
         ws = scratch["ws"]
@@ -194,11 +407,15 @@ def fit_lbfgs(
 
     def record(intermediate_result):
         params[:] = intermediate_result.x
-        losses.append(float(intermediate_result.fun))
-        if verbose:
-            print(f"Iteration {len(losses)}, loss = {losses[-1]:.8f}")
-        if on_iteration is not None:
-            on_iteration()
+        _record_iteration(
+            history,
+            float(intermediate_result.fun),
+            params,
+            layer_units,
+            spec,
+            settings,
+            val,
+        )
 
     try:
         result = scipy.optimize.minimize(
@@ -207,13 +424,81 @@ def fit_lbfgs(
             method="L-BFGS-B",
             jac=True,
             callback=record,
-            options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+            options={
+                "maxfun": settings.max_fun,
+                "maxiter": settings.max_iter,
+                "gtol": settings.tol,
+            },
         )
     except KeyboardInterrupt:  # params holds the last completed iterate
-        warnings.warn("Training interrupted by user.", stacklevel=6)
+        warn("Training interrupted by user.")
         result = None
     else:
         params[:] = result.x
     finally:
         scratch.clear()
-    return result, losses
+    _finish_lbfgs(history, result, params, layer_units, spec, settings, val)
+    history.best_loss = min(
+        [*history.losses, *([] if best_loss is None else [best_loss])]
+    )
+    history.best_score = max(history.scores) if history.scores else None
+    return history
+
+
+def _record_iteration(history, loss, params, layer_units, spec, settings, val):
+    history.n_iter += 1
+    history.losses.append(loss)
+    if val is not None:
+        score, val_loss = validate(params, layer_units, spec, val)
+        history.scores.append(score)
+        history.val_losses.append(val_loss)
+    if settings.verbose:
+        print_progress(history)
+
+
+def _finish_lbfgs(history, result, params, layer_units, spec, settings, val):
+    """Check the end point; record it if no iteration completed; warn."""
+    final = history.losses[-1] if result is None else float(result.fun)
+    if not (np.all(np.isfinite(params)) and math.isfinite(final)):
+        raise DivergenceError(
+            "L-BFGS produced a non-finite loss or weights. Scale X (e.g. with "
+            "StandardScaler) or raise alpha. The model was left as it was "
+            "before this call."
+        )
+    if not history.losses:  # stopped before a first iteration
+        _record_iteration(history, final, params, layer_units, spec, settings, val)
+        history.n_iter = 0
+    if result is not None:
+        history.n_iter = int(result.nit)
+        _warn_lbfgs_stop(result, spec, settings)
+
+
+def _warn_lbfgs_stop(result, spec, settings):
+    """ConvergenceWarning at max_iter/max_fun, or on a deceptively small gradient.
+
+    L-BFGS stops when every gradient entry is below ``tol``.  Under the
+    quadratic cost, saturated sigmoid outputs have gradients near zero long
+    before a minimum (the σ' factor of BP1), so there such a stop is usually
+    early: say so rather than report convergence.
+    """
+    saturating = spec.cost.loss == "squared_error" and spec.cost.out_activation in (
+        "logistic",
+        "softmax",
+    )
+    if result.status != 0:
+        message = (
+            f"lbfgs stopped at max_iter={settings.max_iter} or max_fun="
+            f"{settings.max_fun} before converging ({result.message}). Increase "
+            "max_iter or max_fun, or scale the data."
+        )
+    elif saturating and np.max(np.abs(result.jac)) <= settings.tol:
+        message = (
+            f"lbfgs stopped after {result.nit} iterations because every gradient "
+            f"entry fell below tol={settings.tol}. With the quadratic cost, "
+            "saturated sigmoid outputs have tiny gradients long before a minimum, "
+            "so this stop is usually early: lower tol (e.g. 1e-8) or use "
+            "loss='log_loss'."
+        )
+    else:
+        return
+    warn(message, ConvergenceWarning)

@@ -237,19 +237,20 @@ def test_validation_scores_use_sample_weights_not_class_weights():
     pred = ours.predict(X[240:])
     assert_allclose(ours.validation_scores_[-1], accuracy_score(y[240:], pred))
     # The internal split: the held-out rows' sample weights, no class weights.
-    held_out = []
-    split_validation = BackpropClassifier._split_validation
+    from skbp import _base, _training
 
-    def recording(self, *args):
-        train, val = split_validation(self, *args)
+    held_out = []
+
+    def recording(*args, **kwargs):
+        train, val = _training.holdout(*args, **kwargs)
         held_out.append(val)
         return train, val
 
     split = BackpropClassifier(early_stopping=True, n_iter_no_change=100, **kw)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(BackpropClassifier, "_split_validation", recording)
+        mp.setattr(_base, "holdout", recording)
         split.fit(X, y, sample_weight=sw)
-    X_v, y_v, sw_v = held_out[0]
+    X_v, y_v, _, sw_v = held_out[0]
     # The restored best weights score best_validation_score_ on that split.
     assert_allclose(
         split.best_validation_score_,

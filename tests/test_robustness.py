@@ -235,15 +235,15 @@ def test_divergence_in_a_later_call_keeps_the_last_good_model():
 @quiet
 def test_early_stopping_fires_even_when_scores_are_nan():
     # scikit-learn #29504: a NaN validation score must count as no progress.
-    X, y = problem(300)
-    model = BackpropClassifier(
-        early_stopping=True, n_iter_no_change=2, max_iter=50, random_state=0
+    from skbp._optimizers import Adam
+    from skbp._stopping import Stopping
+
+    stopping = Stopping(
+        tol=1e-4, n_iter_no_change=2, early_stopping=True, best_loss=None
     )
-    model.fit(X, y)
-    model.validation_scores_ = [np.nan]
-    model.best_validation_score_ = np.nan
-    assert not any(model._stalled(np.nan) for _ in range(2))
-    assert model._stalled(np.nan)
+    params, adam = np.zeros(3), Adam(3, np.float64, 0.01)
+    assert not any(stopping.update(1.0, np.nan, params, adam) for _ in range(2))
+    assert stopping.update(1.0, np.nan, params, adam)
 
 
 # ------------------------------------------------------- 4. determinism

@@ -1,0 +1,386 @@
+"""What both estimators share: parameters, the fit calls, chunked prediction.
+
+The estimator validates and encodes X and y, hands the training module
+(``_training``) its data, settings and state, and sets its fitted attributes
+from the History that comes back; it holds no training loop.  Subclasses
+say what their targets are (``_encode_targets``), which cost they train
+(``_out_activation``), how validation data is scored (``_scorer``) and how
+training rows are weighted (``_training_weights``).
+"""
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
+
+from . import _network
+from ._backprop import NetSpec, chunked_logits
+from ._costs import cost_for
+from ._optimizers import SETTINGS, make_optimizer
+from ._params import (
+    BOOL,
+    HIDDEN_ACTIVATION,
+    LAYER_SIZES,
+    RANDOM_STATE,
+    VERBOSE,
+    Number,
+    Options,
+    check_param,
+)
+from ._rollback import atomic
+from ._targets import check_sample_weight
+from ._training import Settings, Validation, fit_lbfgs, fit_loop, holdout
+
+#: The constraints of the parameters both estimators share (MLPClassifier's).
+PARAMS = {
+    "hidden_layer_sizes": (LAYER_SIZES,),
+    "activation": (HIDDEN_ACTIVATION,),
+    "solver": (Options("sgd", "adam", "lbfgs"),),
+    "alpha": (Number(0, None),),
+    "batch_size": (Options("auto"), Number(1, None, integral=True)),
+    "learning_rate": (Options("constant", "invscaling", "adaptive"),),
+    "learning_rate_init": (Number(0, None, low_open=True),),
+    "power_t": (Number(0, None),),
+    "max_iter": (Number(1, None, integral=True),),
+    "shuffle": (BOOL,),
+    "random_state": (RANDOM_STATE,),
+    "tol": (Number(0, None),),
+    "verbose": (VERBOSE,),
+    "warm_start": (BOOL,),
+    "momentum": (Number(0, 1),),
+    "nesterovs_momentum": (BOOL,),
+    "early_stopping": (BOOL,),
+    "validation_fraction": (Number(0, 1, high_open=True),),
+    "beta_1": (Number(0, 1, high_open=True),),
+    "beta_2": (Number(0, 1, high_open=True),),
+    "epsilon": (Number(0, None, low_open=True),),
+    "n_iter_no_change": (Number(1, None, integral=True), Options(np.inf)),
+    "max_fun": (Number(1, None, integral=True),),
+}
+
+
+def stochastic_solver(est):
+    """partial_fit exists for the stochastic solvers only (as in MLPClassifier)."""
+    if est.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for the stochastic solvers 'sgd' and "
+            "'adam'; solver='lbfgs' fits in full batches."
+        )
+    return True
+
+
+class BaseBackprop(BaseEstimator):
+    """The shared machinery of BackpropClassifier and BackpropRegressor."""
+
+    _PARAMS = PARAMS
+    _y_numeric = False
+
+    # ------------------------------------------------------------------ fit
+
+    @atomic
+    def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
+        """Train the network on (X, y); the subclass's ``fit`` documents it."""
+        self._validate_params()
+        _check_validation_arguments(X_val, y_val, sample_weight_val)
+        first = not (self.warm_start and hasattr(self, "coefs_"))
+        X, y, Y, sw = self._prepare(X, y, sample_weight, reset=first, classes=None)
+        self._random_state = check_random_state(self.random_state)
+        self._start(first, X, Y)
+        val = None
+        if X_val is not None:
+            val = self._validation_data(X_val, y_val, sample_weight_val)
+        return self._train(X, y, Y, sw, val, incremental=False)
+
+    @atomic
+    def _partial_fit(self, X, y, sample_weight, classes=None):
+        """One epoch over (X, y), continuing the optimizer's state."""
+        self._validate_params()
+        if self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: it has no "
+                "held-out data to stop on. Set early_stopping=False."
+            )
+        first = not hasattr(self, "coefs_")
+        X, y, Y, sw = self._prepare(
+            X, y, sample_weight, reset=first, classes=classes if first else None
+        )
+        if first:
+            # One generator for the whole stream, so that successive calls
+            # shuffle differently (MLPClassifier re-seeds on every call).
+            self._random_state = check_random_state(self.random_state)
+        self._start(first, X, Y)
+        return self._train(X, y, Y, sw, None, incremental=True)
+
+    def _start(self, first, X, Y):
+        """Fresh weights for a first call; else check the network still fits."""
+        if first:
+            self._initialize(X.shape[1], Y.shape[1], X.dtype)
+        else:
+            self._check_same_architecture(X.shape[1], Y.shape[1])
+
+    def _train(self, X, y, Y, sw, val, incremental):
+        """Hand the data to the training module; set attributes from its History."""
+        self._set_output()
+        params = _network.pack(self.coefs_, self.intercepts_)
+        units = _network.layer_units_of(self.coefs_)
+        X = X.astype(params.dtype, copy=False)  # a warm start keeps its dtype
+        self.coefs_, self.intercepts_ = _network.unpack(params, units)
+        spec = NetSpec(self.activation, self._cost(), float(self.alpha))
+        settings = self._settings()
+        with np.errstate(
+            over="ignore", under="ignore", invalid="ignore", divide="ignore"
+        ):
+            if self.solver != "lbfgs" and self.early_stopping and val is None:
+                (X, y, Y, sw), held_out = holdout(
+                    X,
+                    y,
+                    Y,
+                    sw,
+                    self.validation_fraction,
+                    self._random_state,
+                    stratify=self._stratify,
+                )
+                val = self._validation(*held_out, dtype=params.dtype)
+            data = (X, Y, self._training_weights(y, sw))
+            if self.solver == "lbfgs":
+                history = fit_lbfgs(
+                    params, units, data, val, spec, settings, best_loss=self.best_loss_
+                )
+            else:
+                history = self._fit_stochastic(
+                    params, units, data, val, spec, settings, incremental
+                )
+        self._record(history)
+        return self
+
+    def _fit_stochastic(self, params, units, data, val, spec, settings, incremental):
+        self._optimizer = make_optimizer(
+            self.solver,
+            params.size,
+            params.dtype,
+            {name: getattr(self, name) for name in SETTINGS},
+            previous=self._optimizer,
+            keep_schedule=incremental,
+        )
+        return fit_loop(
+            params,
+            units,
+            data,
+            val,
+            spec,
+            settings,
+            self._optimizer,
+            self._random_state,
+            incremental=incremental,
+            samples_seen=self.t_,
+            best_loss=self.best_loss_,
+            no_improvement_count=self._no_improvement_count,
+        )
+
+    def _record(self, history):
+        """The fitted attributes, from what one training call did."""
+        self.n_iter_ = history.n_iter
+        self.t_ += history.samples_seen
+        if history.losses:
+            self.loss_ = history.losses[-1]
+        self.loss_curve_.extend(history.losses)
+        self.best_loss_ = history.best_loss
+        self._no_improvement_count = history.no_improvement_count
+        if history.scores:
+            if self.validation_scores_ is None:
+                self.validation_scores_, self.validation_loss_curve_ = [], []
+            self.validation_scores_.extend(history.scores)
+            self.validation_loss_curve_.extend(history.val_losses)
+            self.best_validation_score_ = (
+                history.best_score
+                if self.early_stopping
+                else max(self.validation_scores_)
+            )
+
+    def _settings(self):
+        return Settings(
+            solver=str(self.solver),
+            max_iter=int(self.max_iter),
+            batch_size=self.batch_size,
+            shuffle=bool(self.shuffle),
+            tol=float(self.tol),
+            n_iter_no_change=self.n_iter_no_change,
+            early_stopping=bool(self.early_stopping),
+            validation_fraction=float(self.validation_fraction),
+            max_fun=int(self.max_fun),
+            verbose=bool(self.verbose),
+            learning_rate_init=float(self.learning_rate_init),
+        )
+
+    # ------------------------------------------------------------ helpers
+
+    def _validate_params(self):
+        for name, constraints in self._PARAMS.items():
+            check_param(type(self).__name__, name, getattr(self, name), *constraints)
+
+    def _layer_units(self, n_features, n_outputs):
+        sizes = self.hidden_layer_sizes
+        hidden = [int(sizes)] if np.ndim(sizes) == 0 else [int(s) for s in sizes]
+        return [n_features] + hidden + [n_outputs]
+
+    def _cost(self):
+        """The (loss, output) pair being trained: J, BP1 and the outputs."""
+        return cost_for(self.loss, self.out_activation_)
+
+    def _prepare(self, X, y, sample_weight, *, reset, classes):
+        """Validated X, targets y, encoded targets Y and sample weights."""
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=self._y_numeric,
+            dtype=(np.float64, np.float32),
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        y, Y = self._encode_targets(y, reset=reset, classes=classes)
+        sw = check_sample_weight(sample_weight, X.shape[0])
+        if sparse.issparse(X):
+            X = X.tocsr()
+        return X, y, Y, sw
+
+    def _check_same_architecture(self, n_features, n_outputs):
+        """A warm start or partial_fit continues the fitted network, unchanged."""
+        units = self._layer_units(n_features, n_outputs)
+        fitted = _network.layer_units_of(self.coefs_)
+        if units[-1] != fitted[-1]:
+            raise ValueError(
+                f"y has {units[-1]} outputs; the fitted network has {fitted[-1]}. "
+                "Fit a new network (warm_start=False) for different targets."
+            )
+        if units != fitted:
+            raise ValueError(
+                f"warm_start=True and partial_fit continue the fitted network, whose "
+                f"hidden layers are {fitted[1:-1]}; hidden_layer_sizes asks for "
+                f"{units[1:-1]}. Set hidden_layer_sizes back, or fit a new network "
+                "(warm_start=False, or a fresh estimator for partial_fit)."
+            )
+
+    def _initialize(self, n_features, n_outputs, dtype):
+        """Fresh weights, attributes and optimizer state."""
+        units = self._layer_units(n_features, n_outputs)
+        self.n_outputs_ = n_outputs
+        self.n_layers_ = len(units)
+        params = _network.initial_params(
+            units, self.activation, self._random_state, dtype
+        )
+        self.coefs_, self.intercepts_ = _network.unpack(params, units)
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = None if self.early_stopping else np.inf
+        self.validation_scores_ = None
+        self.validation_loss_curve_ = None
+        self.best_validation_score_ = None
+        self._no_improvement_count = 0
+        self._optimizer = None
+        self._trained_loss = self.loss
+
+    def _set_output(self):
+        """The output layer the current ``loss`` asks for.
+
+        A warm start or partial_fit after ``set_params(loss=...)`` keeps the
+        weights and trains them under the new cost with its own output
+        (softmax for a multiclass log-loss); the best training loss, a value
+        of the old cost, starts afresh.
+        """
+        self.out_activation_ = self._out_activation()
+        if self._trained_loss != self.loss:
+            self.best_loss_ = None if self.early_stopping else np.inf
+            self._trained_loss = self.loss
+
+    def _validation_data(self, X_val, y_val, sample_weight_val):
+        """Checked validation data; errors name X_val, y_val, sample_weight_val."""
+        X_val = check_array(
+            X_val,
+            accept_sparse=["csr", "csc"],
+            dtype=self.coefs_[0].dtype,
+            input_name="X_val",
+        )
+        y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
+        check_consistent_length(X_val, y_val)
+        if X_val.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X_val has {X_val.shape[1]} features; the training X has "
+                f"{self.n_features_in_}."
+            )
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = y_val.ravel()
+        y_val, Y_val = self._encode_targets(y_val, reset=False, name="y_val")
+        sw = check_sample_weight(
+            sample_weight_val, X_val.shape[0], name="sample_weight_val"
+        )
+        if sparse.issparse(X_val):
+            X_val = X_val.tocsr()
+        return self._validation(X_val, y_val, Y_val, sw, dtype=self.coefs_[0].dtype)
+
+    def _validation(self, X, y, Y, sample_weight, *, dtype):
+        """Validation rows scored with their own sample weights alone.
+
+        ``class_weight`` shapes what is learned, not how it is judged; so the
+        held-out split and X_val are weighted alike.
+        """
+        return Validation.build(
+            X, Y, sample_weight, self._scorer(y, sample_weight), dtype
+        )
+
+    # --------------------------------------------------------- prediction
+
+    def _per_chunk(self, X, fn, n_cols, dtype=None):
+        """``fn`` of the logits of X (validated here), chunk by chunk."""
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+        )
+        if sparse.issparse(X):
+            X = X.tocsr()
+        return self._map_logits(X, fn, n_cols, dtype)
+
+    def _map_logits(self, X, fn, n_cols, dtype=None):
+        """``fn`` of the logits of validated X, chunk by chunk, into one array.
+
+        Computed in the weights' floating dtype (float64 for hand-set integer
+        weights), which is also the result's unless ``dtype`` is given.
+        Extra memory beyond the result stays bounded however large X is.
+        ``n_cols`` = 0 gives a 1-D result.
+        """
+        coefs, intercepts = _network.as_floating(self.coefs_, self.intercepts_)
+        X = X.astype(coefs[0].dtype, copy=False)
+        shape = (X.shape[0], n_cols) if n_cols else X.shape[0]
+        out = np.empty(shape, dtype or coefs[0].dtype)
+        with np.errstate(over="ignore", under="ignore"):
+            for rows, Z in chunked_logits(coefs, intercepts, X, self.activation):
+                out[rows] = fn(Z)
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _check_validation_arguments(X_val, y_val, sample_weight_val):
+    if (X_val is None) != (y_val is None):
+        raise ValueError("X_val and y_val must be given together.")
+    if sample_weight_val is not None and X_val is None:
+        raise ValueError(
+            "sample_weight_val weights the validation samples X_val; it was "
+            "given without X_val and y_val."
+        )

@@ -1,0 +1,76 @@
+"""When to stop training: one object holds every piece of that state."""
+
+import numpy as np
+
+
+class Stopping:
+    """Counts epochs without progress, keeps the best loss, score and weights.
+
+    Progress is a training loss at least ``tol`` below the best so far or,
+    with ``early_stopping``, a validation score at least ``tol`` above the
+    best of this training call (whose best weights are kept, to be restored
+    at the end).  After more than ``n_iter_no_change`` epochs without
+    progress the optimizer is asked (``stalled``): the 'adaptive' schedule
+    shrinks its step and goes on, everything else stops.  MLPClassifier's
+    rule, in one place.
+
+    Parameters
+    ----------
+    tol : float
+    n_iter_no_change : int or inf
+    early_stopping : bool
+    best_loss : float or None
+        The best training loss of earlier calls (warm starts, partial_fit);
+        None for none.
+    count : int, default=0
+        Epochs without progress carried over from earlier calls.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbp._stopping import Stopping
+    >>> stop = Stopping(tol=0.1, n_iter_no_change=1, early_stopping=False,
+    ...                 best_loss=None)
+    >>> class Adam:
+    ...     def stalled(self):
+    ...         return True
+    >>> params = np.zeros(3)
+    >>> [stop.update(loss, None, params, Adam()) for loss in (1.0, 0.95, 0.93)]
+    [False, False, True]
+    """
+
+    def __init__(self, *, tol, n_iter_no_change, early_stopping, best_loss, count=0):
+        self.tol, self.n_iter_no_change = tol, n_iter_no_change
+        self.early_stopping = early_stopping
+        self.best_loss = np.inf if best_loss is None else best_loss
+        self.best_score = -np.inf
+        self.best_params = None
+        self.count = count
+
+    def update(self, loss, score, params, optimizer):
+        """Record one epoch; True when training should stop.
+
+        ``score`` is the epoch's validation score (None without validation
+        data); NaN counts as no progress.
+        """
+        if self.early_stopping:
+            improved = score >= self.best_score + self.tol
+        else:
+            improved = loss <= self.best_loss - self.tol
+        self.best_loss = min(self.best_loss, loss)
+        if score is not None and score > self.best_score:
+            self.best_score = score
+            if self.early_stopping:
+                self._keep(params)
+        self.count = 0 if improved else self.count + 1
+        if self.count > self.n_iter_no_change:
+            self.count = 0
+            return optimizer.stalled()
+        return False
+
+    def _keep(self, params):
+        """A copy of the best weights, in a buffer allocated once."""
+        if self.best_params is None:
+            self.best_params = params.copy()
+        else:
+            np.copyto(self.best_params, params)

@@ -407,9 +407,7 @@ def test_default_regressor_at_least_mlpregressors_defaults(load):
             model = make_pipeline(StandardScaler(), estimator_class(random_state=seed))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                scores[estimator_class].append(
-                    model.fit(X_tr, y_tr).score(X_te, y_te)
-                )
+                scores[estimator_class].append(model.fit(X_tr, y_tr).score(X_te, y_te))
     ours, theirs = np.mean(scores[BackpropRegressor]), np.mean(scores[MLPRegressor])
     assert ours >= theirs - 0.02, (ours, theirs)
 

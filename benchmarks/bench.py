@@ -1,11 +1,14 @@
-"""Benchmark skbp.BackpropClassifier against sklearn's MLPClassifier.
+"""Benchmark skbp's estimators against sklearn's MLPClassifier and MLPRegressor.
 
 What is measured
 ----------------
 Each configuration trains (or predicts with) both libraries on the same data
 with the same settings: solver, batch size, hidden layers, activation,
-learning rate, momentum, alpha, random_state.  skbp gets ``loss="log_loss"``
-so both minimise the same cost (softmax + cross-entropy, L2 term alpha/2n).
+learning rate, momentum, alpha, random_state.  Classifier rows pair
+``BackpropClassifier(loss="log_loss")`` with MLPClassifier, so both minimise
+the same cost (softmax + cross-entropy, L2 term alpha/2n); regressor rows
+(``reg_*``) pair ``BackpropRegressor(loss="squared_error")`` with MLPRegressor
+(½ squared error averaged over rows, identity output, the same L2 term).
 Runs alternate — skbp, MLP, skbp, MLP, ... — so that drifts of the machine
 (other work, clock boosts) hit both alike, and every number reported is the
 median of ``--repeats`` runs.
@@ -19,15 +22,17 @@ median of ``--repeats`` runs.
 * **%peak**: the achieved GFLOP/s as a percentage of a matrix-multiply peak
   measured at start-up, in the same dtype (2·n³ / median seconds of an n×n
   ``np.matmul``, n = 2048).  The FLOPs of one epoch over n rows count only
-  the GEMMs, for a network of layer sizes u_0, ..., u_L:
+  the GEMMs, for a network of layer sizes u_0, ..., u_L (u_L: 10 classes,
+  or 1 regression output):
   forward 2·n·u_l·u_{l+1} per layer, weight gradients the same again, and the
   back-propagated errors 2·n·u_l·u_{l+1} for every layer except the first.
   Both libraries are credited with the same count.  Prediction counts the
   forward GEMMs only; L-BFGS counts one full-batch loss-and-gradient
   evaluation per iteration (it usually needs about one).
 * **peak MiB**: the peak of ``tracemalloc`` (NumPy reports its array buffers
-  to it) during one extra, untimed call — ``fit`` with one epoch, or the
-  ``predict_proba`` call — with the data created beforehand and so excluded.
+  to it) during one extra, untimed call — ``fit`` with one epoch (L-BFGS and
+  defaults: the whole fit), or the ``predict_proba`` call — with the data
+  created beforehand and so excluded.
   tracemalloc slows Python-level allocation, which is why memory has its
   own run and never overlaps a timed one.
 * L-BFGS: seconds per iteration and total fit seconds, for a fixed
@@ -35,12 +40,17 @@ median of ``--repeats`` runs.
   iteration counts are in the notes).
 * Defaults: each library's default estimator in
   ``make_pipeline(StandardScaler(), ...)`` fitted to convergence on digits
-  (25% stratified test split): fit seconds, epochs and test accuracy.
+  (25% stratified test split; test accuracy) or on friedman1 (25% test split;
+  test R²): fit seconds, epochs and the test score.
 
 Configurations (``--only`` takes these names)
 ---------------------------------------------
 Synthetic data: ``make_classification`` (10 classes, 50 informative of 784
-features), standardised; 60,000 rows (2,000 with ``--smoke``).
+features), standardised; 60,000 rows (2,000 with ``--smoke``).  The regressor
+rows' synthetic data is the same X with a smooth nonlinear target, y = sin(2 t_1)
++ t_2²/2 + t_1 t_2 of two random unit-variance projections t = X·W,
+standardised.  friedman1: ``make_friedman1`` (10 features, noise 1.0,
+random_state=0).
 
     sgd64     hidden (100,) relu, SGD Nesterov μ=0.9, lr 0.01, batch 200, float64
     adam64    hidden (100,) relu, Adam lr 0.001, batch 200, float64
@@ -51,13 +61,19 @@ features), standardised; 60,000 rows (2,000 with ``--smoke``).
     predict   predict_proba on the 60,000 rows, a model with sgd64's settings
     defaults  digits, BackpropClassifier() vs MLPClassifier(), to convergence
 
+    reg_adam64    synthetic regression, as adam64
+    reg_sgd32     synthetic regression, as sgd32
+    reg_lbfgs     friedman1, 10,000 rows (X standardised), as lbfgs
+    reg_defaults  friedman1, 1,000 rows, BackpropRegressor() vs MLPRegressor()
+
 alpha is 1e-4 (both libraries' default) throughout; random_state=0.
 
 If PyTorch is importable, the stochastic configurations get a PyTorch CPU
 column too: an equivalent ``nn.Sequential`` trained with SGD/Adam and
-cross-entropy on the same data and batch size (its L2 term as weight decay on
-the weights only, alpha / batch size, MLPClassifier's scaling); the time of
-its training loop over E epochs, divided by E.  PyTorch is never required.
+cross-entropy (regressor rows: ½ · mean squared error, identity output) on the
+same data and batch size (its L2 term as weight decay on the weights only,
+alpha / batch size, MLP's scaling); the time of its training loop over E
+epochs, divided by E.  PyTorch is never required.
 
 Usage
 -----
@@ -92,10 +108,10 @@ from pathlib import Path
 import numpy as np
 import scipy
 import sklearn
-from sklearn.datasets import load_digits, make_classification
+from sklearn.datasets import load_digits, make_classification, make_friedman1
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -104,7 +120,7 @@ try:
 except ImportError:  # run from a checkout without installing it
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import skbp
-from skbp import BackpropClassifier
+from skbp import BackpropClassifier, BackpropRegressor
 
 try:
     import torch
@@ -113,6 +129,16 @@ except ImportError:
 
 HERE = Path(__file__).resolve().parent
 LIBS = ("skbp", "mlp")
+# The estimator pair of each task, and the skbp settings that make it minimise
+# the same cost as its MLP counterpart.
+ESTIMATORS = {
+    "classifier": {"skbp": BackpropClassifier, "mlp": MLPClassifier},
+    "regressor": {"skbp": BackpropRegressor, "mlp": MLPRegressor},
+}
+SAME_COST = {
+    "classifier": {"loss": "log_loss"},
+    "regressor": {"loss": "squared_error"},
+}
 
 
 # --------------------------------------------------------------- settings
@@ -129,14 +155,15 @@ class Mode:
     gemm_n: int  # size of the peak-measuring GEMM
     lbfgs_max_iter: int
     defaults_max_iter: int | None  # None: the libraries' own default
+    friedman_rows: int  # rows of friedman1 for L-BFGS
 
     @classmethod
     def full(cls):
-        return cls(False, 60_000, 3, 2, 2048, 200, None)
+        return cls(False, 60_000, 3, 2, 2048, 200, None, 10_000)
 
     @classmethod
     def tiny(cls):
-        return cls(True, 2_000, 1, 1, 256, 10, 10)
+        return cls(True, 2_000, 1, 1, 256, 10, 10, 1_000)
 
 
 SGD_NESTEROV = dict(
@@ -176,9 +203,10 @@ class Config:
 
     name: str  # for --only
     kind: str  # "epochs", "lbfgs", "predict" or "defaults"
-    data: str  # "synthetic" or "digits"
+    data: str  # "synthetic", "digits" or "friedman1"
     dtype: str = "float64"
     params: dict = field(default_factory=dict)  # shared by both libraries
+    task: str = "classifier"  # or "regressor": the estimator pair, the target
 
 
 CONFIGS = [
@@ -190,7 +218,20 @@ CONFIGS = [
     Config("lbfgs", "lbfgs", "digits", "float64", LBFGS),
     Config("predict", "predict", "synthetic", "float64", SGD_NESTEROV),
     Config("defaults", "defaults", "digits"),
+    Config("reg_adam64", "epochs", "synthetic", "float64", ADAM, "regressor"),
+    Config("reg_sgd32", "epochs", "synthetic", "float32", SGD_NESTEROV, "regressor"),
+    Config("reg_lbfgs", "lbfgs", "friedman1", "float64", LBFGS, "regressor"),
+    Config("reg_defaults", "defaults", "friedman1", task="regressor"),
 ]
+
+
+def data_label(cfg):
+    """The data a configuration runs on, in words."""
+    if cfg.data == "synthetic" and cfg.task == "regressor":
+        return "synthetic regression"
+    if cfg.data == "friedman1":
+        return "friedman1 (1000 rows)" if cfg.kind == "defaults" else "friedman1"
+    return cfg.data
 
 
 def describe(cfg):
@@ -198,8 +239,8 @@ def describe(cfg):
     p = cfg.params
     if cfg.kind == "defaults":
         return (
-            "digits, each library's defaults in make_pipeline(StandardScaler(), "
-            "...), random_state=0"
+            f"{data_label(cfg)}, each library's defaults in "
+            "make_pipeline(StandardScaler(), ...), random_state=0"
         )
     solver = p["solver"]
     if solver == "sgd":
@@ -210,7 +251,7 @@ def describe(cfg):
     batch = f", batch {p['batch_size']}" if "batch_size" in p else ""
     what = "predict_proba, model of sgd64" if cfg.kind == "predict" else solver
     return (
-        f"{cfg.data}, hidden {p['hidden_layer_sizes']} {p['activation']}, "
+        f"{data_label(cfg)}, hidden {p['hidden_layer_sizes']} {p['activation']}, "
         f"{what}{batch}, {cfg.dtype}"
     )
 
@@ -234,16 +275,57 @@ def synthetic(n_samples, dtype):
 
 
 @lru_cache(maxsize=None)
+def synthetic_regression(n_samples, dtype):
+    """The synthetic X (the same array) with a smooth nonlinear target.
+
+    y = sin(2 t_1) + t_2²/2 + t_1 t_2, t = X·W two random projections of unit
+    variance, standardised: a scale at which SGD at lr 0.01 does not diverge.
+    """
+    X, _ = synthetic(n_samples, dtype)
+    W = np.random.default_rng(0).standard_normal((X.shape[1], 2))
+    t1, t2 = (np.asarray(X, np.float64) @ (W / np.sqrt(X.shape[1]))).T
+    y = np.sin(2 * t1) + t2**2 / 2 + t1 * t2
+    return X, ((y - y.mean()) / y.std()).astype(dtype)
+
+
+@lru_cache(maxsize=None)
 def digits(dtype):
     """sklearn's bundled digits, standardised: 1797 × 64, 10 classes."""
     X, y = load_digits(return_X_y=True)
     return StandardScaler().fit_transform(X).astype(dtype), y
 
 
+@lru_cache(maxsize=None)
+def friedman1(n_samples, dtype):
+    """make_friedman1 (noise 1.0), X standardised: n × 10, 1 output."""
+    X, y = make_friedman1(n_samples=n_samples, noise=1.0, random_state=0)
+    return StandardScaler().fit_transform(X).astype(dtype), y.astype(dtype)
+
+
 def dataset(cfg, mode):
     if cfg.data == "digits":
         return digits(cfg.dtype)
+    if cfg.data == "friedman1":
+        return friedman1(mode.friedman_rows, cfg.dtype)
+    if cfg.task == "regressor":
+        return synthetic_regression(mode.n_samples, cfg.dtype)
     return synthetic(mode.n_samples, cfg.dtype)
+
+
+def defaults_split(cfg):
+    """Raw (unscaled) train/test split of the defaults rows: X_tr, X_te, y_tr, y_te."""
+    if cfg.data == "digits":
+        X, y = load_digits(return_X_y=True)
+        return train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    X, y = make_friedman1(n_samples=1000, noise=1.0, random_state=0)
+    return train_test_split(X, y, test_size=0.25, random_state=0)
+
+
+def n_outputs(task, y):
+    """Output units: one per class, or one per regression target."""
+    if task == "classifier":
+        return len(np.unique(y))
+    return 1 if y.ndim == 1 else y.shape[1]
 
 
 # -------------------------------------------------------------- measuring
@@ -291,8 +373,8 @@ def gemm_peak_gflops(dtype, n, repeats=5):
     return 2 * n**3 / statistics.median(times) / 1e9
 
 
-def layer_units(params, n_features, n_classes):
-    return [n_features, *params["hidden_layer_sizes"], n_classes]
+def layer_units(params, n_features, n_out):
+    return [n_features, *params["hidden_layer_sizes"], n_out]
 
 
 def gemm_flops(n_rows, units, backward=True):
@@ -304,14 +386,19 @@ def gemm_flops(n_rows, units, backward=True):
     return forward + 2 * n_rows * sum(sizes) + 2 * n_rows * sum(sizes[1:])
 
 
+def config_flops(cfg, X, y, backward=True):
+    """GEMM FLOPs of one pass of ``cfg``'s network over the rows of X."""
+    units = layer_units(cfg.params, X.shape[1], n_outputs(cfg.task, y))
+    return gemm_flops(X.shape[0], units, backward)
+
+
 # ------------------------------------------------------------- estimators
 
 
-def estimator(lib, params):
-    """The library's classifier with ``params`` (skbp: MLPClassifier's log-loss)."""
-    if lib == "skbp":
-        return BackpropClassifier(loss="log_loss", **params)
-    return MLPClassifier(**params)
+def estimator(lib, task, params):
+    """The library's estimator for ``task`` with ``params`` (skbp: MLP's cost)."""
+    same_cost = SAME_COST[task] if lib == "skbp" else {}
+    return ESTIMATORS[task][lib](**same_cost, **params)
 
 
 def exact_epochs(params, epochs):
@@ -326,37 +413,50 @@ def exact_epochs(params, epochs):
     )
 
 
-def fit(lib, params, X, y):
+def fit(lib, task, params, X, y):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator(lib, params).fit(X, y)
+        return estimator(lib, task, params).fit(X, y)
 
 
-def warm_up():
-    """One tiny fit per library, so one-time costs miss the first timed run."""
-    X, y = synthetic(200, "float64")
-    for lib in LIBS:
-        fit(lib, exact_epochs(SGD_NESTEROV, 1), X, y)
+def warm_up(tasks):
+    """One tiny fit per library and task, so one-time costs miss the first timed run."""
+    data = {"classifier": synthetic, "regressor": synthetic_regression}
+    for task in tasks:
+        X, y = data[task](200, "float64")
+        for lib in LIBS:
+            fit(lib, task, exact_epochs(SGD_NESTEROV, 1), X, y)
 
 
-def torch_seconds_per_epoch(params, X, y, epochs):
-    """Seconds per epoch of an equivalent PyTorch CPU training loop."""
+def torch_model(units, activation, dtype):
+    """nn.Sequential of Linear layers of ``units``, ``activation`` between them."""
     nn = torch.nn
-    torch.manual_seed(0)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
-    units = layer_units(params, X.shape[1], int(y.max()) + 1)
     act = {
         "relu": nn.ReLU,
         "logistic": nn.Sigmoid,
         "tanh": nn.Tanh,
         "identity": nn.Identity,
-    }[params["activation"]]
+    }[activation]
     layers = []
     for i, (fan_in, fan_out) in enumerate(zip(units[:-1], units[1:])):
         layers.append(nn.Linear(fan_in, fan_out))
         if i < len(units) - 2:
             layers.append(act())
-    model = nn.Sequential(*layers).to(Xt.dtype)
+    return nn.Sequential(*layers).to(dtype)
+
+
+def torch_target_and_cost(task, X, y):
+    """Tensor of y and the cost: cross-entropy, or ½ squared error averaged over
+    rows with an identity output (MLPRegressor's, for one output)."""
+    if task == "classifier":
+        return torch.from_numpy(y.astype(np.int64)), torch.nn.CrossEntropyLoss()
+    mse = torch.nn.MSELoss()  # the mean over rows (and outputs)
+    yt = torch.from_numpy(np.asarray(y, X.dtype).reshape(len(y), -1))
+    return yt, lambda output, target: 0.5 * mse(output, target)
+
+
+def torch_optimizer(model, params):
+    """SGD or Adam with MLP's L2 term as weight decay on the weights only."""
     batch = params["batch_size"]
     weights = [p for n, p in model.named_parameters() if n.endswith("weight")]
     biases = [p for n, p in model.named_parameters() if n.endswith("bias")]
@@ -367,12 +467,21 @@ def torch_seconds_per_epoch(params, X, y, epochs):
     lr = params["learning_rate_init"]
     if params["solver"] == "sgd":
         mu = params["momentum"]
-        opt = torch.optim.SGD(
+        return torch.optim.SGD(
             groups, lr=lr, momentum=mu, nesterov=params["nesterovs_momentum"] and mu > 0
         )
-    else:
-        opt = torch.optim.Adam(groups, lr=lr, betas=(0.9, 0.999), eps=1e-8)
-    loss_fn = nn.CrossEntropyLoss()
+    return torch.optim.Adam(groups, lr=lr, betas=(0.9, 0.999), eps=1e-8)
+
+
+def torch_seconds_per_epoch(task, params, X, y, epochs):
+    """Seconds per epoch of an equivalent PyTorch CPU training loop."""
+    torch.manual_seed(0)
+    Xt = torch.from_numpy(X)
+    yt, loss_fn = torch_target_and_cost(task, X, y)
+    units = layer_units(params, X.shape[1], n_outputs(task, y))
+    model = torch_model(units, params["activation"], Xt.dtype)
+    opt = torch_optimizer(model, params)
+    batch = params["batch_size"]
     gen = torch.Generator().manual_seed(0)
 
     def train():
@@ -407,21 +516,22 @@ def bench_epochs(cfg, mode, repeats, peak):
     params = exact_epochs(cfg.params, epochs)
 
     def run(lib):
-        t, est = seconds(lambda: fit(lib, params, X, y))
+        t, est = seconds(lambda: fit(lib, cfg.task, params, X, y))
         return t / est.n_iter_, est.n_iter_
 
     runs = {lib: (lambda lib=lib: run(lib)) for lib in LIBS}
     if torch is not None:
         runs["torch"] = lambda: (
-            torch_seconds_per_epoch(cfg.params, X, y, epochs),
+            torch_seconds_per_epoch(cfg.task, cfg.params, X, y, epochs),
             epochs,
         )
     results = alternate(runs, repeats)
-    flops = gemm_flops(X.shape[0], layer_units(cfg.params, X.shape[1], 10))
+    flops = config_flops(cfg, X, y)
+    one_epoch = exact_epochs(cfg.params, 1)
     row = {}
     for lib, res in results.items():
         mib = (
-            peak_mib(lambda lib=lib: fit(lib, exact_epochs(cfg.params, 1), X, y))
+            peak_mib(lambda lib=lib: fit(lib, cfg.task, one_epoch, X, y))
             if lib in LIBS
             else None
         )
@@ -437,21 +547,21 @@ def bench_lbfgs(cfg, mode, repeats, peak):
     params = dict(cfg.params, max_iter=mode.lbfgs_max_iter, tol=0.0, random_state=0)
 
     def run(lib):
-        t, est = seconds(lambda: fit(lib, params, X, y))
+        t, est = seconds(lambda: fit(lib, cfg.task, params, X, y))
         return t, est.n_iter_
 
     results = alternate({lib: (lambda lib=lib: run(lib)) for lib in LIBS}, repeats)
-    flops = gemm_flops(X.shape[0], layer_units(cfg.params, X.shape[1], 10))
+    flops = config_flops(cfg, X, y)
     row = {}
     for lib, res in results.items():
         per_iter = [t / n for t, n in res]
         fit_s = statistics.median(t for t, _ in res)
-        mib = peak_mib(lambda lib=lib: fit(lib, params, X, y))
+        mib = peak_mib(lambda lib=lib: fit(lib, cfg.task, params, X, y))
         row[lib] = lib_summary(
             per_iter, flops, peak, mib, fit_seconds=fit_s, n_iter=[n for _, n in res]
         )
     notes = (
-        f"fit {row['skbp']['fit_seconds']:.3g} s vs "
+        f"{X.shape[0]} rows; fit {row['skbp']['fit_seconds']:.3g} s vs "
         f"{row['mlp']['fit_seconds']:.3g} s; iterations "
         f"{row['skbp']['n_iter'][0]} vs {row['mlp']['n_iter'][0]} "
         f"(max_iter {params['max_iter']})"
@@ -463,15 +573,13 @@ def bench_predict(cfg, mode, repeats, peak):
     """Seconds and memory of predict_proba on the training rows."""
     X, y = dataset(cfg, mode)
     params = exact_epochs(cfg.params, 1)
-    models = {lib: fit(lib, params, X, y) for lib in LIBS}
+    models = {lib: fit(lib, cfg.task, params, X, y) for lib in LIBS}
     runs = {
         lib: (lambda m=m: seconds(lambda: m.predict_proba(X))[0])
         for lib, m in models.items()
     }
     results = alternate(runs, repeats)
-    flops = gemm_flops(
-        X.shape[0], layer_units(cfg.params, X.shape[1], 10), backward=False
-    )
+    flops = config_flops(cfg, X, y, backward=False)
     row = {
         lib: lib_summary(
             times, flops, peak, peak_mib(lambda m=models[lib]: m.predict_proba(X))
@@ -481,28 +589,27 @@ def bench_predict(cfg, mode, repeats, peak):
     return dict(unit="s/call", n_samples=X.shape[0], flops=flops, **row)
 
 
+# The test score of the defaults rows: its key in the JSON, its name in the notes.
+METRIC = {"classifier": ("accuracy", "accuracy"), "regressor": ("r2", "R²")}
+
+
 def bench_defaults(cfg, mode, repeats, peak):
-    """Each library's defaults fitted to convergence on a digits split."""
-    X, y = load_digits(return_X_y=True)
-    X_tr, X_te, y_tr, y_te = train_test_split(
-        X, y, test_size=0.25, stratify=y, random_state=0
-    )
+    """Each library's defaults fitted to convergence on a digits/friedman1 split."""
+    X_tr, X_te, y_tr, y_te = defaults_split(cfg)
     cap = {} if mode.defaults_max_iter is None else {"max_iter": mode.defaults_max_iter}
-    factories = {
-        "skbp": lambda: BackpropClassifier(random_state=0, **cap),
-        "mlp": lambda: MLPClassifier(random_state=0, **cap),
-    }
 
     def pipeline_fit(lib):
+        model = ESTIMATORS[cfg.task][lib](random_state=0, **cap)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            return make_pipeline(StandardScaler(), factories[lib]()).fit(X_tr, y_tr)
+            return make_pipeline(StandardScaler(), model).fit(X_tr, y_tr)
 
     def run(lib):
         t, model = seconds(lambda: pipeline_fit(lib))
         return t, model[-1].n_iter_, model.score(X_te, y_te)
 
     results = alternate({lib: (lambda lib=lib: run(lib)) for lib in LIBS}, repeats)
+    key, label = METRIC[cfg.task]
     row = {}
     for lib, res in results.items():
         row[lib] = lib_summary(
@@ -511,12 +618,12 @@ def bench_defaults(cfg, mode, repeats, peak):
             peak,
             peak_mib(lambda lib=lib: pipeline_fit(lib)),
             n_iter=[n for _, n, _ in res],
-            accuracy=[a for _, _, a in res],
+            **{key: [a for _, _, a in res]},
         )
     s, m = row["skbp"], row["mlp"]
     notes = (
-        f"epochs {s['n_iter'][0]} vs {m['n_iter'][0]}; test accuracy "
-        f"{s['accuracy'][0]:.4f} vs {m['accuracy'][0]:.4f}"
+        f"epochs {s['n_iter'][0]} vs {m['n_iter'][0]}; test {label} "
+        f"{s[key][0]:.4f} vs {m[key][0]:.4f}"
     )
     return dict(unit="s/fit", n_samples=X_tr.shape[0], flops=None, notes=notes, **row)
 
@@ -535,6 +642,7 @@ def run_config(cfg, mode, repeats, peaks):
     return dict(
         name=cfg.name,
         setting=describe(cfg),
+        task=cfg.task,
         kind=cfg.kind,
         dtype=cfg.dtype,
         params={
@@ -633,8 +741,10 @@ def markdown(report):
         f"{d} {g:.1f} GFLOP/s" for d, g in report["gemm_peak_gflops"].items()
     )
     smoke = " (SMOKE: numbers meaningless)" if report["smoke"] else ""
+    tasks = [t for t in ESTIMATORS if any(r.get("task") == t for r in report["rows"])]
+    versus = " and ".join(ESTIMATORS[t]["mlp"].__name__ for t in tasks)
     lines = [
-        f"# skbp vs MLPClassifier{smoke}",
+        f"# skbp vs {versus or 'MLP'}{smoke}",
         "",
         f"- date: {report['date']}",
         f"- machine: {m['cpu']}, {m['cores']} cores, {m['platform']}, "
@@ -648,7 +758,8 @@ def markdown(report):
         f"- GEMM peak ({report['gemm_n']}³ matmul): {peaks}",
         f"- medians of {report['repeats']} alternating runs; speedup = MLP time / "
         "skbp time; %peak = GEMM GFLOP/s of the epoch ÷ GEMM peak; MiB = "
-        "tracemalloc peak of one fit (1 epoch) or predict call",
+        "tracemalloc peak of one fit (1 epoch; L-BFGS and defaults rows: the whole "
+        "fit) or predict call",
         "",
     ]
     torch_col = any("torch" in r for r in report["rows"])
@@ -760,7 +871,7 @@ def run_all(configs, mode, repeats):
         d: gemm_peak_gflops(np.dtype(d), mode.gemm_n)
         for d in sorted({c.dtype for c in configs})
     }
-    warm_up()
+    warm_up(sorted({c.task for c in configs}))
     rows = []
     for cfg in configs:
         print(f"running {cfg.name}: {describe(cfg)}", file=sys.stderr, flush=True)

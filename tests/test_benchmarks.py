@@ -33,10 +33,17 @@ def test_benchmark_smoke_run_writes_its_tables(tmp_path):
         "lbfgs",
         "predict",
         "defaults",
+        "reg_adam64",
+        "reg_sgd32",
+        "reg_lbfgs",
+        "reg_defaults",
     ):
         assert f"| {config} |" in table
+    assert "test R²" in table
     data = json.loads((tmp_path / "results.json").read_text())
-    assert data["machine"] and len(data["rows"]) == 8
+    assert data["machine"] and len(data["rows"]) == 12
+    tasks = [row["task"] for row in data["rows"]]
+    assert tasks == ["classifier"] * 8 + ["regressor"] * 4
 
 
 def test_user_facts_quick_run_prints_its_tables():
@@ -49,3 +56,18 @@ def test_user_facts_quick_run_prints_its_tables():
     assert result.returncode == 0, result.stderr
     for heading in ("Probability honesty", "alpha", "Early epochs"):
         assert heading in result.stdout
+
+
+def test_choose_defaults_regressor_quick_run_prints_its_recommendation():
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "choose_defaults_regressor.py"),
+            "--quick",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "recommendation:" in result.stdout

@@ -374,3 +374,29 @@ def test_keyboard_interrupt_keeps_what_was_learned(monkeypatch):
     with pytest.warns(UserWarning, match="interrupted by user"):
         model = BackpropClassifier(max_iter=10).fit(X, y)
     assert model.n_iter_ == 2 and np.all(np.isfinite(params_of(model)))
+
+
+def test_lbfgs_runs_scipys_own_blas_on_one_thread(monkeypatch):
+    # L-BFGS-B's vector operations run on SciPy's BLAS; NumPy's keeps its threads.
+    import threadpoolctl
+
+    from skbp import _training
+
+    seen = []
+    minimize = _training.scipy.optimize.minimize
+
+    def spy(*args, **kwargs):
+        seen.append(
+            {i["filepath"]: i["num_threads"] for i in threadpoolctl.threadpool_info()}
+        )
+        return minimize(*args, **kwargs)
+
+    monkeypatch.setattr(_training.scipy.optimize, "minimize", spy)
+    X, y = problem()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        BackpropClassifier(solver="lbfgs", max_iter=2).fit(X, y)
+    before = {i["filepath"]: i["num_threads"] for i in threadpoolctl.threadpool_info()}
+    for path, threads in seen[0].items():
+        own = "scipy" in path.split("/")[-2]
+        assert threads == (1 if own else before[path]), path

@@ -6,54 +6,54 @@ Each activation overwrites its argument ``Z`` (the layer's pre-activations
 z) with a = σ(z).  Each derivative multiplies a back-propagated error
 ``delta`` in place by σ'(z), written in terms of the layer's *output* ``A``
 so that z never has to be kept (the trick of scikit-learn's
-``neural_network._base``).  ``work`` is scratch space of ``A``'s shape.
+``neural_network._base``).  ``work`` is scratch space of ``A``'s shape;
+``xp`` is the arrays' namespace (``_inplace`` writes into the buffers).
 """
 
-import numpy as np
-from scipy.special import expit
+from . import _inplace
 
 
-def identity(Z):
+def identity(Z, xp):
     """a = z."""
     return Z
 
 
-def logistic(Z):
-    """a = 1 / (1 + exp(-z)), overflow-free through ``scipy.special.expit``."""
-    return expit(Z, out=Z)
+def logistic(Z, xp):
+    """a = 1 / (1 + exp(-z)), overflow-free."""
+    return _inplace.expit(Z, Z, xp)
 
 
-def tanh(Z):
+def tanh(Z, xp):
     """a = tanh(z)."""
-    return np.tanh(Z, out=Z)
+    return _inplace.apply("tanh", Z, Z, xp)
 
 
-def relu(Z):
+def relu(Z, xp):
     """a = max(z, 0)."""
-    return np.maximum(Z, 0, out=Z)
+    return _inplace.relu(Z, Z)
 
 
-def identity_derivative(A, delta, work):
+def identity_derivative(A, delta, work, xp):
     """σ'(z) = 1: nothing to do."""
 
 
-def logistic_derivative(A, delta, work):
+def logistic_derivative(A, delta, work, xp):
     """σ'(z) = a (1 - a)."""
-    np.subtract(1, A, out=work)
+    _inplace.subtract(1.0, A, work)
     work *= A
     delta *= work
 
 
-def tanh_derivative(A, delta, work):
+def tanh_derivative(A, delta, work, xp):
     """σ'(z) = 1 - a²."""
-    np.square(A, out=work)
-    np.subtract(1, work, out=work)
+    _inplace.square(A, work)
+    _inplace.subtract(1.0, work, work)
     delta *= work
 
 
-def relu_derivative(A, delta, work):
+def relu_derivative(A, delta, work, xp):
     """σ'(z) = 1 where a > 0, else 0 (a ≥ 0, so sign(a) is exactly that)."""
-    np.sign(A, out=work)
+    _inplace.apply("sign", A, work, xp)
     delta *= work
 
 

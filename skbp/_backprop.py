@@ -29,11 +29,9 @@ has its own.
 
 from dataclasses import dataclass
 
-import numpy as np
-from sklearn.utils.extmath import safe_sparse_dot
-
-from . import _network
+from . import _inplace, _network
 from ._activations import DERIVATIVES, HIDDEN_ACTIVATIONS
+from ._array_api import namespace_of
 from ._costs import SigmoidQuadratic
 
 
@@ -56,20 +54,27 @@ class Workspace:
         [n_features, hidden sizes..., n_outputs].
     n_rows : int
         The largest number of rows (mini-batch size) the passes will see.
-    dtype : numpy dtype
+    dtype : dtype of ``xp``
         float32 or float64.
+    xp, device : namespace and device, default=NumPy's
+        Where the buffers live: those of the data.
     """
 
-    def __init__(self, layer_units, n_rows, dtype):
+    def __init__(self, layer_units, n_rows, dtype, xp=None, device=None):
+        if xp is None:
+            xp, device = namespace_of()
+        self.xp = xp
         hidden_out = layer_units[1:]
+        size = _network.n_params(layer_units)
+        empty = lambda shape: xp.empty(shape, dtype=dtype, device=device)  # noqa: E731
         self.layer_units = list(layer_units)
         self.n_coefs = _network.n_coefs(layer_units)
-        self.activations = [np.empty((n_rows, u), dtype) for u in hidden_out]
-        self.deltas = [np.empty((n_rows, u), dtype) for u in hidden_out]
-        self.work = [np.empty((n_rows, u), dtype) for u in hidden_out]
-        self.ones = np.ones(n_rows, dtype)
-        self.grad = np.empty(_network.n_params(layer_units), dtype)
-        self.scratch = np.empty(_network.n_params(layer_units), dtype)
+        self.activations = [empty((n_rows, u)) for u in hidden_out]
+        self.deltas = [empty((n_rows, u)) for u in hidden_out]
+        self.work = [empty((n_rows, u)) for u in hidden_out]
+        self.ones = xp.ones(n_rows, dtype=dtype, device=device)
+        self.grad = empty(size)
+        self.scratch = empty(size)
         self.coef_grads, self.intercept_grads = _network.unpack(self.grad, layer_units)
         self.n_rows = n_rows
         # Views for fewer rows; never ``self`` itself, so that no reference
@@ -85,7 +90,7 @@ class Workspace:
             view = object.__new__(Workspace)
             view.__dict__.update(self.__dict__)
             for name in ("activations", "deltas", "work"):
-                setattr(view, name, [a[:m] for a in getattr(self, name)])
+                setattr(view, name, [a[:m, :] for a in getattr(self, name)])
             view.ones = self.ones[:m]
             view.n_rows, view._views = m, {}
             self._views[m] = view
@@ -98,15 +103,7 @@ class Workspace:
         return self._bound[1]
 
 
-def _matmul(A, W, out):
-    """out = A @ W, for dense or sparse A."""
-    if isinstance(A, np.ndarray):
-        return np.matmul(A, W, out=out)
-    out[...] = safe_sparse_dot(A, W)
-    return out
-
-
-def forward(coefs, intercepts, X, activation, hidden, logits):
+def forward(coefs, intercepts, X, activation, hidden, logits, xp):
     """Propagate rows ``X`` forward; returns the output logits Z^(L).
 
     ``hidden[l]`` receives the output A^(l+1) of hidden layer l+1, and
@@ -117,9 +114,9 @@ def forward(coefs, intercepts, X, activation, hidden, logits):
     last = len(coefs) - 1
     for l, (W, b) in enumerate(zip(coefs, intercepts)):
         z = logits if l == last else hidden[l]
-        _matmul(a, W, out=z)  # Z^(l+1) = A^(l) W^(l)ᵀ + b^(l)
+        _inplace.matmul(a, W, out=z)  # Z^(l+1) = A^(l) W^(l)ᵀ + b^(l)
         z += b
-        a = sigma(z) if l < last else z  # A^(l+1) = σ(Z^(l+1)), in place
+        a = sigma(z, xp) if l < last else z  # A^(l+1) = σ(Z^(l+1)), in place
     return logits
 
 
@@ -127,23 +124,28 @@ def chunked_logits(coefs, intercepts, X, activation, max_bytes=2**24):
     """Yield (row slice, logits) over ``X`` in chunks of bounded memory.
 
     The buffers for one chunk take at most about ``max_bytes``, whatever the
-    number of rows, so prediction on huge X needs little extra memory.
+    number of rows, so prediction on huge X needs little extra memory.  They
+    live in the namespace and on the device of ``coefs``.
     """
+    xp, device = namespace_of(coefs[0])
     units = _network.layer_units_of(coefs)
     dtype = coefs[0].dtype
-    rows = int(max(1, min(X.shape[0], max_bytes // (dtype.itemsize * sum(units[1:])))))
-    hidden = [np.empty((rows, u), dtype) for u in units[1:-1]]
-    logits = np.empty((rows, units[-1]), dtype)
+    itemsize = 4 if dtype == xp.float32 else 8
+    rows = int(max(1, min(X.shape[0], max_bytes // (itemsize * sum(units[1:])))))
+    empty = lambda u: xp.empty((rows, u), dtype=dtype, device=device)  # noqa: E731
+    hidden = [empty(u) for u in units[1:-1]]
+    logits = empty(units[-1])
     for start in range(0, X.shape[0], rows):
         stop = min(start + rows, X.shape[0])
         m = stop - start
         Z = forward(
             coefs,
             intercepts,
-            X[start:stop],
+            X[start:stop, :],
             activation,
-            [h[:m] for h in hidden],
-            logits[:m],
+            [h[:m, :] for h in hidden],
+            logits[:m, :],
+            xp,
         )
         yield slice(start, stop), Z
 
@@ -157,7 +159,7 @@ def l2_penalty(coef_params, alpha, n_eff):
     """
     if alpha == 0:
         return 0.0
-    return 0.5 * alpha * float(np.dot(coef_params, coef_params)) / n_eff
+    return 0.5 * alpha * (coef_params @ coef_params) / n_eff
 
 
 def backprop(params, X, Y, w, n_eff, spec, ws):
@@ -165,12 +167,12 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
 
     Parameters
     ----------
-    params : ndarray of shape (n_params,)
+    params : array of shape (n_params,)
         The flat parameter vector (``_network``'s layout); ``coefs[l]`` below
         are views of it in MLPClassifier's layout, ``coefs[l]`` = W^(l)ᵀ.
-    X : ndarray or sparse matrix of shape (m, n_features)
-    Y : ndarray of shape (m, n_outputs)
-    w : ndarray of shape (m,) or None
+    X : array or sparse matrix of shape (m, n_features)
+    Y : array of shape (m, n_outputs)
+    w : array of shape (m,) or None
         Row weights summing to one; None for the plain mean.
     n_eff : float
         n in the L2 term alpha/(2n)‖W‖²: the number of samples, or the sum of
@@ -178,31 +180,39 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
     spec : NetSpec
         activation, cost, alpha.
     ws : Workspace
-        Buffers with at least m rows; ``ws.grad`` receives the gradient, in
-        the layout of ``params``.
+        Buffers with at least m rows, in the namespace and on the device of
+        the data; ``ws.grad`` receives the gradient, in the layout of
+        ``params``.
 
     Returns
     -------
-    loss : float
+    loss : 0-d array
+        On the data's device; ``float(loss)`` reads it on the host.
     """
     coefs, intercepts = ws.unpack(params)
-    ws = ws.rows(X.shape[0])
+    ws, xp = ws.rows(X.shape[0]), ws.xp
     A, E, work = ws.activations, ws.deltas, ws.work
     cost, sigma_prime = spec.cost, DERIVATIVES[spec.activation]
-    Z_out = forward(coefs, intercepts, X, spec.activation, A[:-1], work[-1])
-    loss = cost.output_and_loss(Z_out, A[-1], Y, w, E[-1])
+    Z_out = forward(coefs, intercepts, X, spec.activation, A[:-1], work[-1], xp)
+    loss = cost.output_and_loss(Z_out, A[-1], Y, w, E[-1], xp)
     loss += l2_penalty(params[: ws.n_coefs], spec.alpha, n_eff)
 
-    cost.output_error(A[-1], Y, w, E[-1], work[-1])  # BP1: E^(L) = ∂J/∂A ⊙ g'(Z^(L))
+    cost.output_error(
+        A[-1], Y, w, E[-1], work[-1], xp
+    )  # BP1: E^(L) = ∂J/∂A ⊙ g'(Z^(L))
     for l in range(len(coefs) - 1, -1, -1):
         a_l = X if l == 0 else A[l - 1]
-        _matmul(a_l.T, E[l], out=ws.coef_grads[l])  # BP3: ∂J/∂W^(l)ᵀ = A^(l)ᵀ E^(l+1)
-        np.matmul(
+        _inplace.matmul(
+            a_l.T, E[l], out=ws.coef_grads[l]
+        )  # BP3: ∂J/∂W^(l)ᵀ = A^(l)ᵀ E^(l+1)
+        _inplace.matmul(
             ws.ones, E[l], out=ws.intercept_grads[l]
         )  # BP4: ∂J/∂b^(l) = 1ᵀ E^(l+1)
         if l > 0:
-            np.matmul(E[l], coefs[l].T, out=E[l - 1])  # BP2: E^(l) = E^(l+1) W^(l) ...
-            sigma_prime(A[l - 1], E[l - 1], work[l - 1])  # ... ⊙ σ'(Z^(l))
+            _inplace.matmul(
+                E[l], coefs[l].T, out=E[l - 1]
+            )  # BP2: E^(l) = E^(l+1) W^(l) ...
+            sigma_prime(A[l - 1], E[l - 1], work[l - 1], xp)  # ... ⊙ σ'(Z^(l))
     _add_weight_decay(params[: ws.n_coefs], spec.alpha / n_eff, ws)
     return loss
 
@@ -210,5 +220,5 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
 def _add_weight_decay(coef_params, decay, ws):
     """∂/∂W of the L2 term, (alpha/n) W^(l), added to every weight gradient."""
     if decay:
-        decay_term = np.multiply(coef_params, decay, out=ws.scratch[: ws.n_coefs])
+        decay_term = _inplace.multiply(coef_params, decay, ws.scratch[: ws.n_coefs])
         ws.grad[: ws.n_coefs] += decay_term

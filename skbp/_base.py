@@ -20,6 +20,13 @@ from sklearn.utils.validation import (
 )
 
 from . import _network
+from ._array_api import (
+    check_fitted_namespace,
+    dispatch_enabled,
+    host,
+    namespace_of,
+    to_namespace,
+)
 from ._backprop import NetSpec, chunked_logits
 from ._costs import cost_for
 from ._optimizers import SETTINGS, make_optimizer
@@ -120,16 +127,18 @@ class BaseBackprop(BaseEstimator):
     def _start(self, first, X, Y):
         """Fresh weights for a first call; else check the network still fits."""
         if first:
-            self._initialize(X.shape[1], Y.shape[1], X.dtype)
+            self._initialize(X, Y.shape[1])
         else:
             self._check_same_architecture(X.shape[1], Y.shape[1])
 
     def _train(self, X, y, Y, sw, val, incremental):
         """Hand the data to the training module; set attributes from its History."""
         self._set_output()
+        xp, device = namespace_of(X)
         params = _network.pack(self.coefs_, self.intercepts_)
+        params = to_namespace(params, xp=xp, device=device)  # everything follows X
         units = _network.layer_units_of(self.coefs_)
-        X = X.astype(params.dtype, copy=False)  # a warm start keeps its dtype
+        X = _astype(X, params.dtype, xp)  # a warm start keeps its dtype
         self.coefs_, self.intercepts_ = _network.unpack(params, units)
         spec = NetSpec(self.activation, self._cost(), float(self.alpha))
         settings = self._settings()
@@ -146,7 +155,7 @@ class BaseBackprop(BaseEstimator):
                     self._random_state,
                     stratify=self._stratify,
                 )
-                val = self._validation(*held_out, dtype=params.dtype)
+                val = self._validation(*held_out)
             data = (X, Y, self._training_weights(y, sw))
             if self.solver == "lbfgs":
                 history = fit_lbfgs(
@@ -160,13 +169,16 @@ class BaseBackprop(BaseEstimator):
         return self
 
     def _fit_stochastic(self, params, units, data, val, spec, settings, incremental):
+        xp, device = namespace_of(params)
         self._optimizer = make_optimizer(
             self.solver,
-            params.size,
+            params.shape[0],
             params.dtype,
             {name: getattr(self, name) for name in SETTINGS},
             previous=self._optimizer,
             keep_schedule=incremental,
+            xp=xp,
+            device=device,
         )
         return fit_loop(
             params,
@@ -234,24 +246,30 @@ class BaseBackprop(BaseEstimator):
         return cost_for(self.loss, self.out_activation_)
 
     def _prepare(self, X, y, sample_weight, *, reset, classes):
-        """Validated X, targets y, encoded targets Y and sample weights."""
+        """Validated X, targets y, encoded targets Y and sample weights.
+
+        Everything follows X: X (and Y, for training) stay in X's namespace
+        and on its device; y and the sample weights are read on the host.
+        """
+        _check_not_sparse_with_dispatch(X)
+        xp, device = namespace_of(X)
         X, y = validate_data(
             self,
             X,
-            y,
+            host(y),
             reset=reset,
             accept_sparse=["csr", "csc"],
             multi_output=True,
             y_numeric=self._y_numeric,
-            dtype=(np.float64, np.float32),
+            dtype=(xp.float64, xp.float32),
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         y, Y = self._encode_targets(y, reset=reset, classes=classes)
-        sw = check_sample_weight(sample_weight, X.shape[0])
+        sw = check_sample_weight(host(sample_weight), X.shape[0])
         if sparse.issparse(X):
             X = X.tocsr()
-        return X, y, Y, sw
+        return X, y, to_namespace(Y, xp=xp, device=device), sw
 
     def _check_same_architecture(self, n_features, n_outputs):
         """A warm start or partial_fit continues the fitted network, unchanged."""
@@ -270,13 +288,14 @@ class BaseBackprop(BaseEstimator):
                 "(warm_start=False, or a fresh estimator for partial_fit)."
             )
 
-    def _initialize(self, n_features, n_outputs, dtype):
-        """Fresh weights, attributes and optimizer state."""
-        units = self._layer_units(n_features, n_outputs)
+    def _initialize(self, X, n_outputs):
+        """Fresh weights (in X's namespace and dtype), attributes, no optimizer."""
+        xp, device = namespace_of(X)
+        units = self._layer_units(X.shape[1], n_outputs)
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(units)
         params = _network.initial_params(
-            units, self.activation, self._random_state, dtype
+            units, self.activation, self._random_state, X.dtype, xp, device
         )
         self.coefs_, self.intercepts_ = _network.unpack(params, units)
         self.n_iter_ = 0
@@ -304,14 +323,24 @@ class BaseBackprop(BaseEstimator):
             self._trained_loss = self.loss
 
     def _validation_data(self, X_val, y_val, sample_weight_val):
-        """Checked validation data; errors name X_val, y_val, sample_weight_val."""
+        """Checked validation data; errors name X_val, y_val, sample_weight_val.
+
+        X_val moves to where the training X is (the model's weights).
+        """
+        _check_not_sparse_with_dispatch(X_val)
+        xp, device = namespace_of(self.coefs_[0])
         X_val = check_array(
             X_val,
             accept_sparse=["csr", "csc"],
-            dtype=self.coefs_[0].dtype,
+            dtype=(xp.float64, xp.float32),
             input_name="X_val",
         )
-        y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
+        X_val = _astype(
+            to_namespace(X_val, xp=xp, device=device), self.coefs_[0].dtype, xp
+        )
+        y_val = check_array(
+            host(y_val), ensure_2d=False, dtype=None, input_name="y_val"
+        )
         check_consistent_length(X_val, y_val)
         if X_val.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -322,58 +351,84 @@ class BaseBackprop(BaseEstimator):
             y_val = y_val.ravel()
         y_val, Y_val = self._encode_targets(y_val, reset=False, name="y_val")
         sw = check_sample_weight(
-            sample_weight_val, X_val.shape[0], name="sample_weight_val"
+            host(sample_weight_val), X_val.shape[0], name="sample_weight_val"
         )
         if sparse.issparse(X_val):
             X_val = X_val.tocsr()
-        return self._validation(X_val, y_val, Y_val, sw, dtype=self.coefs_[0].dtype)
+        return self._validation(X_val, y_val, Y_val, sw)
 
-    def _validation(self, X, y, Y, sample_weight, *, dtype):
+    def _validation(self, X, y, Y, sample_weight):
         """Validation rows scored with their own sample weights alone.
 
         ``class_weight`` shapes what is learned, not how it is judged; so the
         held-out split and X_val are weighted alike.
         """
-        return Validation.build(
-            X, Y, sample_weight, self._scorer(y, sample_weight), dtype
-        )
+        return Validation.build(X, Y, sample_weight, self._scorer(y, sample_weight))
 
     # --------------------------------------------------------- prediction
 
-    def _per_chunk(self, X, fn, n_cols, dtype=None):
-        """``fn`` of the logits of X (validated here), chunk by chunk."""
+    def _per_chunk(self, X, fn, n_cols, method, dtype=None):
+        """``fn(Z, xp)`` of the logits Z of X (validated here), chunk by chunk.
+
+        With dispatch on, X must live where the model was fitted, and so does
+        the result.
+        """
+        check_fitted_namespace(X, self.coefs_[0], type(self).__name__, method)
+        _check_not_sparse_with_dispatch(X)
+        xp, _ = namespace_of(X)
         X = validate_data(
             self,
             X,
             reset=False,
             accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
+            dtype=(xp.float64, xp.float32),
         )
         if sparse.issparse(X):
             X = X.tocsr()
         return self._map_logits(X, fn, n_cols, dtype)
 
     def _map_logits(self, X, fn, n_cols, dtype=None):
-        """``fn`` of the logits of validated X, chunk by chunk, into one array.
+        """``fn(Z, xp)`` of the logits of validated X, into one array.
 
         Computed in the weights' floating dtype (float64 for hand-set integer
-        weights), which is also the result's unless ``dtype`` is given.
-        Extra memory beyond the result stays bounded however large X is.
-        ``n_cols`` = 0 gives a 1-D result.
+        weights), which is also the result's unless ``dtype`` (a dtype name)
+        is given.  Extra memory beyond the result stays bounded however large
+        X is.  ``n_cols`` = 0 gives a 1-D result.
         """
         coefs, intercepts = _network.as_floating(self.coefs_, self.intercepts_)
-        X = X.astype(coefs[0].dtype, copy=False)
-        shape = (X.shape[0], n_cols) if n_cols else X.shape[0]
-        out = np.empty(shape, dtype or coefs[0].dtype)
+        xp, device = namespace_of(coefs[0])
+        X = _astype(X, coefs[0].dtype, xp)
+        shape = (X.shape[0], n_cols) if n_cols else (X.shape[0],)
+        dtype = coefs[0].dtype if dtype is None else getattr(xp, dtype)
+        out = xp.empty(shape, dtype=dtype, device=device)
         with np.errstate(over="ignore", under="ignore"):
             for rows, Z in chunked_logits(coefs, intercepts, X, self.activation):
-                out[rows] = fn(Z)
+                out[rows, ...] = fn(Z, xp)
         return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags
+
+
+def _astype(X, dtype, xp):
+    """X in ``dtype`` (no copy if it is already), dense or sparse."""
+    return (
+        X.astype(dtype, copy=False)
+        if sparse.issparse(X)
+        else xp.astype(X, dtype, copy=False)
+    )
+
+
+def _check_not_sparse_with_dispatch(X):
+    if sparse.issparse(X) and dispatch_enabled():
+        raise TypeError(
+            "Sparse X is not supported with sklearn.set_config("
+            "array_api_dispatch=True): the array-API engine is dense. Pass a "
+            "dense array (X.toarray()), or fit with dispatch off."
+        )
 
 
 def _check_validation_arguments(X_val, y_val, sample_weight_val):

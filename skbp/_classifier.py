@@ -6,6 +6,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ._array_api import is_numpy, namespace_of, to_numpy
 from ._base import PARAMS, BaseBackprop, stochastic_solver
 from ._params import CLASS_WEIGHT, Options
 from ._targets import (
@@ -342,9 +343,12 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         array([False,  True])
         """
         check_is_fitted(self)
-        n_cols = len(self.classes_) if self._multilabel else 0
-        dtype = int if self._multilabel else self.classes_.dtype
-        return self._per_chunk(X, self._decode, n_cols, dtype)
+        if self._multilabel:
+            return self._per_chunk(
+                X, _positive, len(self.classes_), "predict", dtype="int64"
+            )
+        index = self._per_chunk(X, _class_index, 0, "predict", dtype="int64")
+        return self._labels(index)
 
     def decision_function(self, X):
         """The output layer's logits z^(L), the scores behind ``predict``.
@@ -377,8 +381,10 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         True
         """
         check_is_fitted(self)
-        Z = self._per_chunk(X, np.copy, self.n_outputs_)
-        return Z.ravel() if Z.shape[1] == 1 and not self._multilabel else Z
+        Z = self._per_chunk(X, lambda Z, xp: Z, self.n_outputs_, "decision_function")
+        if Z.shape[1] == 1 and not self._multilabel:
+            return Z[:, 0]
+        return Z
 
     def predict_proba(self, X):
         """Class probabilities; rows sum to one (per label, for multilabel).
@@ -415,8 +421,9 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         check_is_fitted(self)
         return self._per_chunk(
             X,
-            lambda Z: self._cost().proba(Z, self._multilabel),
+            lambda Z, xp: self._cost().proba(Z, self._multilabel, xp),
             len(self.classes_),
+            "predict_proba",
         )
 
     def predict_log_proba(self, X):
@@ -444,8 +451,9 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         check_is_fitted(self)
         return self._per_chunk(
             X,
-            lambda Z: self._cost().log_proba(Z, self._multilabel),
+            lambda Z, xp: self._cost().log_proba(Z, self._multilabel, xp),
             len(self.classes_),
+            "predict_log_proba",
         )
 
     def __sklearn_tags__(self):
@@ -521,16 +529,39 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         return "softmax" if self.loss == "log_loss" and multiclass else "logistic"
 
     def _scorer(self, y, sample_weight):
-        """Validation accuracy of logits against labels ``y``."""
-        return lambda Z: accuracy_score(y, self._decode(Z), sample_weight=sample_weight)
+        """Validation accuracy of logits against labels ``y`` (on the host)."""
 
-    def _decode(self, Z):
-        """Labels from logits: argmax z, or z > 0 for one output and multilabel."""
-        if self._multilabel:
-            return (Z > 0).astype(int)
-        if Z.shape[1] == 1:
-            return self.classes_[(Z[:, 0] > 0).astype(int)]
-        return self.classes_[np.argmax(Z, axis=1)]
+        def accuracy(Z):
+            xp, _ = namespace_of(Z)
+            if self._multilabel:
+                predicted = _positive(Z, xp)
+            else:
+                predicted = self._labels(_class_index(Z, xp))
+            return accuracy_score(y, to_numpy(predicted), sample_weight=sample_weight)
+
+        return accuracy
+
+    def _labels(self, index):
+        """``classes_[index]``, in index's namespace when the labels are numbers
+        (as scikit-learn's array-API classifiers do), else in NumPy."""
+        if is_numpy(index):
+            return self.classes_[index]
+        if self.classes_.dtype.kind not in "biuf":
+            return self.classes_[to_numpy(index)]
+        xp, device = namespace_of(index)
+        return xp.take(xp.asarray(self.classes_, device=device), index, axis=0)
+
+
+def _class_index(Z, xp):
+    """Index of the predicted class: argmax z, or z > 0 for one output."""
+    if Z.shape[1] == 1:
+        return xp.astype(Z[:, 0] > 0, xp.int64)
+    return xp.argmax(Z, axis=1)
+
+
+def _positive(Z, xp):
+    """Multilabel indicators: z > 0 per label."""
+    return xp.astype(Z > 0, xp.int64)
 
 
 def _is_multilabel(y):

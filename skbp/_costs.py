@@ -30,17 +30,27 @@ stay finite for huge logits.
 
 Where the output is the cost's canonical link (the last four) g'(z) cancels
 in BP1; under the seed's quadratic cost with a sigmoid it stays.
+
+Every method takes the arrays' namespace ``xp`` and writes into the given
+buffers through ``_inplace``, so one implementation serves NumPy, PyTorch,
+CuPy and array-api-strict.  Losses come back as 0-d arrays on the arrays'
+device: reading one on the host is the caller's choice.
 """
 
 import numpy as np
 from scipy.special import expit, xlogy
 
+from . import _inplace
 from ._activations import logistic_derivative
+from ._array_api import is_numpy
 from ._targets import check_sample_weight
 
 
 def normalised_weights(sample_weight, n_samples, dtype):
-    """Row weights summing to one (None when unweighted) and their raw sum."""
+    """Row weights summing to one (None when unweighted) and their raw sum.
+
+    On the host (NumPy): the caller moves them to the data's device.
+    """
     if sample_weight is None:
         return None, float(n_samples)
     sw = check_sample_weight(sample_weight, n_samples)
@@ -48,16 +58,9 @@ def normalised_weights(sample_weight, n_samples, dtype):
     return (sw / total).astype(dtype), total
 
 
-def _average(rows, w):
-    """Σ_i w_i rows_i, or the mean of rows when w is None."""
-    return float(rows.sum()) / len(rows) if w is None else float(rows @ w)
-
-
-def _row_dot(U, V):
-    """Σ_j U_ij V_ij for each row i, without a temporary."""
-    if hasattr(np, "vecdot"):  # NumPy >= 2.0: a gufunc, twice einsum's speed
-        return np.vecdot(U, V)
-    return np.einsum("ij,ij->i", U, V)
+def _average(rows, w, xp):
+    """Σ_i w_i rows_i, or the mean of rows when w is None (a 0-d array)."""
+    return xp.sum(rows) / rows.shape[0] if w is None else rows @ w
 
 
 def _weigh_rows(delta, w):
@@ -65,28 +68,43 @@ def _weigh_rows(delta, w):
     delta *= (1.0 / delta.shape[0]) if w is None else w[:, None]
 
 
-def softmax(Z, out):
+def softmax(Z, out, xp):
     """a = e^(z − max z) / S into ``out``; returns log S, shape (m, 1).
 
     The package's one softmax: training, its cross-entropy and the
     probabilities all go through it.  Shifting by max z keeps e^s ≤ 1.
     """
-    np.subtract(Z, Z.max(axis=1, keepdims=True), out=out)
-    np.exp(out, out=out)
-    S = out.sum(axis=1, keepdims=True)
+    _inplace.subtract(Z, xp.max(Z, axis=1, keepdims=True), out)
+    _inplace.apply("exp", out, out, xp)
+    S = xp.sum(out, axis=1, keepdims=True)
     out /= S
-    return np.log(S)
+    return xp.log(S)
 
 
-def log_softmax(Z):
+def log_softmax(Z, xp):
     """log softmax(z) = z − max z − log S, finite for any logits."""
-    shifted = Z - Z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    shifted = Z - xp.max(Z, axis=1, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
 
 
-def _log_sigmoid(Z):
+def _sigmoid(Z, xp):
+    """σ(z), a new array."""
+    return expit(Z) if is_numpy(Z) else 1.0 / (1.0 + xp.exp(-Z))
+
+
+def _log_sigmoid(Z, xp):
     """log σ(z) = −log(1 + e^(−z)), stable for any z."""
-    return -np.logaddexp(0, -Z)
+    if is_numpy(Z):
+        return -np.logaddexp(0, -Z)
+    return -xp.logaddexp(xp.zeros_like(Z), -Z)
+
+
+def _xlogx(Y, xp):
+    """y log y, 0 at y = 0."""
+    if is_numpy(Y):
+        return xlogy(Y, Y)
+    safe = xp.where(Y > 0, Y, xp.ones_like(Y))
+    return Y * xp.log(safe)
 
 
 # ------------------------------------------------------------------ outputs
@@ -97,28 +115,28 @@ class _Logistic:
 
     out_activation = "logistic"
 
-    def output(self, Z, A):
-        """a = σ(z), overflow-free through ``scipy.special.expit``."""
-        expit(Z, out=A)
+    def output(self, Z, A, xp):
+        """a = σ(z), overflow-free."""
+        _inplace.expit(Z, A, xp)
 
     derivative = staticmethod(logistic_derivative)  # delta ⊙= a (1 − a)
 
-    def log_proba(self, Z, multilabel):
+    def log_proba(self, Z, multilabel, xp):
         """log P(class | x): [log(1 − σ), log σ] for one output, log σ per
         label for multilabel, else the sigmoids normalised to sum to one."""
         if multilabel:
-            return _log_sigmoid(Z)
+            return _log_sigmoid(Z, xp)
         if Z.shape[1] == 1:
-            return np.hstack([_log_sigmoid(-Z), _log_sigmoid(Z)])
-        return log_softmax(_log_sigmoid(Z))
+            return xp.concat([_log_sigmoid(-Z, xp), _log_sigmoid(Z, xp)], axis=1)
+        return log_softmax(_log_sigmoid(Z, xp), xp)
 
-    def proba(self, Z, multilabel):
+    def proba(self, Z, multilabel, xp):
         """P(class | x); see ``log_proba``."""
         if multilabel:
-            return expit(Z)
+            return _sigmoid(Z, xp)
         if Z.shape[1] == 1:
-            return np.hstack([expit(-Z), expit(Z)])
-        return np.exp(self.log_proba(Z, multilabel))
+            return xp.concat([_sigmoid(-Z, xp), _sigmoid(Z, xp)], axis=1)
+        return xp.exp(self.log_proba(Z, multilabel, xp))
 
 
 class _Softmax:
@@ -126,20 +144,20 @@ class _Softmax:
 
     out_activation = "softmax"
 
-    def output(self, Z, A):
-        softmax(Z, out=A)
+    def output(self, Z, A, xp):
+        softmax(Z, A, xp)
 
-    def derivative(self, A, delta, scratch):
+    def derivative(self, A, delta, scratch, xp):
         """delta ← Jᵀ delta with softmax's Jacobian: a_j (v_j − Σ_k a_k v_k)."""
-        delta -= _row_dot(delta, A)[:, None]
+        delta -= _inplace.row_dot(delta, A, xp)[:, None]
         delta *= A
 
-    def log_proba(self, Z, multilabel):
-        return log_softmax(Z)
+    def log_proba(self, Z, multilabel, xp):
+        return log_softmax(Z, xp)
 
-    def proba(self, Z, multilabel):
-        P = np.empty_like(Z)
-        softmax(Z, out=P)
+    def proba(self, Z, multilabel, xp):
+        P = xp.empty_like(Z)
+        softmax(Z, P, xp)
         return P
 
 
@@ -148,10 +166,10 @@ class _Identity:
 
     out_activation = "identity"
 
-    def output(self, Z, A):
-        np.copyto(A, Z)
+    def output(self, Z, A, xp):
+        _inplace.copy(Z, A)
 
-    def values(self, Z):
+    def values(self, Z, xp):
         return Z
 
 
@@ -160,11 +178,11 @@ class _Exp:
 
     out_activation = "exp"
 
-    def output(self, Z, A):
-        np.exp(Z, out=A)
+    def output(self, Z, A, xp):
+        _inplace.apply("exp", Z, A, xp)
 
-    def values(self, Z):
-        return np.exp(Z)
+    def values(self, Z, xp):
+        return xp.exp(Z)
 
 
 # -------------------------------------------------------------------- costs
@@ -175,24 +193,24 @@ class _Quadratic:
 
     loss = "squared_error"
 
-    def output_and_loss(self, Z, A, Y, w, scratch):
-        self.output(Z, A)
-        np.subtract(A, Y, out=scratch)
-        return 0.5 * _average(_row_dot(scratch, scratch), w)
+    def output_and_loss(self, Z, A, Y, w, scratch, xp):
+        self.output(Z, A, xp)
+        _inplace.subtract(A, Y, scratch)
+        return 0.5 * _average(_inplace.row_dot(scratch, scratch, xp), w, xp)
 
-    def output_error(self, A, Y, w, delta, scratch):
+    def output_error(self, A, Y, w, delta, scratch, xp):
         """(BP1) ε^(L) = (a − y) ⊙ g'(z): the output's derivative stays."""
-        np.subtract(A, Y, out=delta)
-        self.derivative(A, delta, scratch)
+        _inplace.subtract(A, Y, delta)
+        self.derivative(A, delta, scratch, xp)
         _weigh_rows(delta, w)
 
 
 class _Canonical:
     """A cost whose output is its canonical link: g' cancels in BP1."""
 
-    def output_error(self, A, Y, w, delta, scratch):
+    def output_error(self, A, Y, w, delta, scratch, xp):
         """(BP1) ε^(L) = a − y."""
-        np.subtract(A, Y, out=delta)
+        _inplace.subtract(A, Y, delta)
         _weigh_rows(delta, w)
 
 
@@ -213,11 +231,12 @@ class SigmoidCrossEntropy(_Canonical, _Logistic):
 
     loss = "log_loss"
 
-    def output_and_loss(self, Z, A, Y, w, scratch):
+    def output_and_loss(self, Z, A, Y, w, scratch, xp):
         # −y log σ(z) − (1 − y) log(1 − σ(z)) = log(1 + e^z) − y z.
-        self.output(Z, A)
-        np.logaddexp(0, Z, out=scratch)
-        return _average(scratch.sum(axis=1) - _row_dot(Y, Z), w)
+        self.output(Z, A, xp)
+        _inplace.softplus(Z, scratch, xp)
+        rows = xp.sum(scratch, axis=1) - _inplace.row_dot(Y, Z, xp)
+        return _average(rows, w, xp)
 
 
 class SoftmaxCrossEntropy(_Canonical, _Softmax):
@@ -225,11 +244,11 @@ class SoftmaxCrossEntropy(_Canonical, _Softmax):
 
     loss = "log_loss"
 
-    def output_and_loss(self, Z, A, Y, w, scratch):
+    def output_and_loss(self, Z, A, Y, w, scratch, xp):
         # −Σ_j y_j log a_j = log S − y·(z − max z) when rows of Y sum to one.
-        log_S = softmax(Z, out=A)
-        shifted = np.subtract(Z, Z.max(axis=1, keepdims=True), out=scratch)
-        return _average(log_S[:, 0] - _row_dot(Y, shifted), w)
+        log_S = softmax(Z, A, xp)
+        shifted = _inplace.subtract(Z, xp.max(Z, axis=1, keepdims=True), scratch)
+        return _average(log_S[:, 0] - _inplace.row_dot(Y, shifted, xp), w, xp)
 
 
 class ExpPoisson(_Canonical, _Exp):
@@ -237,13 +256,13 @@ class ExpPoisson(_Canonical, _Exp):
 
     loss = "poisson"
 
-    def output_and_loss(self, Z, A, Y, w, scratch):
+    def output_and_loss(self, Z, A, Y, w, scratch, xp):
         # Σ_j y log(y / μ) − y + μ with μ = e^z, log μ = z taken from the logits.
-        self.output(Z, A)
-        np.multiply(Y, Z, out=scratch)
-        np.subtract(A, scratch, out=scratch)  # μ − y z
-        scratch += xlogy(Y, Y) - Y
-        return _average(scratch.sum(axis=1), w)
+        self.output(Z, A, xp)
+        _inplace.multiply(Y, Z, scratch)
+        _inplace.subtract(A, scratch, scratch)  # μ − y z
+        scratch += _xlogx(Y, xp) - Y
+        return _average(xp.sum(scratch, axis=1), w, xp)
 
 
 COSTS = {

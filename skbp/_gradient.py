@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.utils import check_array
 
 from . import _network
+from ._array_api import host, namespace_of, to_namespace, to_numpy
 from ._backprop import NetSpec, Workspace, backprop
 from ._costs import COSTS, normalised_weights
 from ._params import (
@@ -98,13 +99,14 @@ def loss_and_gradients(
         alpha,
         sample_weight,
     )
+    xp, device = namespace_of(X)
     params = _network.pack(coefs, intercepts, dtype=X.dtype)
-    ws = Workspace(_network.layer_units_of(coefs), X.shape[0], X.dtype)
-    value = backprop(params, X, Y, w, n_eff, spec, ws)
+    ws = Workspace(_network.layer_units_of(coefs), X.shape[0], X.dtype, xp, device)
+    value = float(backprop(params, X, Y, w, n_eff, spec, ws))
     return (
         value,
-        [g.copy() for g in ws.coef_grads],
-        [g.copy() for g in ws.intercept_grads],
+        [xp.asarray(g, copy=True) for g in ws.coef_grads],
+        [xp.asarray(g, copy=True) for g in ws.intercept_grads],
     )
 
 
@@ -152,10 +154,13 @@ def gradient_check(coefs, intercepts, X, Y, *, eps=1e-6, **kwargs):
     True
     """
     check_param("gradient_check", "eps", eps, Number(0, None, low_open=True))
-    coefs = [np.asarray(c, np.float64) for c in coefs]
-    intercepts = [np.asarray(b, np.float64) for b in intercepts]
-    X = check_array(X, accept_sparse=["csr", "csc"], dtype=np.float64, input_name="X")
-    Y = check_array(Y, dtype=np.float64, ensure_2d=False, input_name="Y")
+    coefs = [np.asarray(host(c), np.float64) for c in coefs]
+    intercepts = [np.asarray(host(b), np.float64) for b in intercepts]
+    X = check_array(
+        host(X), accept_sparse=["csr", "csc"], dtype=np.float64, input_name="X"
+    )
+    Y = check_array(host(Y), dtype=np.float64, ensure_2d=False, input_name="Y")
+    kwargs = dict(kwargs, sample_weight=host(kwargs.get("sample_weight")))
     _, coef_grads, intercept_grads = loss_and_gradients(
         coefs, intercepts, X, Y, **kwargs
     )
@@ -194,27 +199,34 @@ def _validate(
             f"loss={loss!r} needs out_activation {' or '.join(map(repr, allowed))}; "
             f"got out_activation={out_activation!r}."
         )
+    xp, device = namespace_of(X)
     X = check_array(
-        X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), input_name="X"
+        X,
+        accept_sparse=["csr", "csc"],
+        dtype=(xp.float64, xp.float32),
+        input_name="X",
     )
-    coefs = [np.asarray(c, dtype=X.dtype) for c in coefs]
-    intercepts = [np.asarray(b, dtype=X.dtype) for b in intercepts]
+    as_x = lambda a: xp.asarray(a, dtype=X.dtype, device=device)  # noqa: E731
+    coefs = [as_x(c) for c in coefs]
+    intercepts = [as_x(b) for b in intercepts]
     _check_shapes(coefs, intercepts, X.shape[1])
-    Y = check_array(Y, dtype=X.dtype, ensure_2d=True, input_name="Y")
+    Y = as_x(check_array(Y, dtype=(xp.float64, xp.float32), input_name="Y"))
+    Y_host = to_numpy(Y)
     if Y.shape != (X.shape[0], coefs[-1].shape[1]):
         raise ValueError(
             f"Y must have shape (n_samples, n_outputs) = "
             f"{(X.shape[0], coefs[-1].shape[1])}; got {Y.shape}."
         )
     if (loss, out_activation) == ("log_loss", "softmax") and not np.allclose(
-        Y.sum(axis=1), 1
+        Y_host.sum(axis=1), 1
     ):
         raise ValueError(
             "With loss='log_loss' and out_activation='softmax' each row of Y must "
             "sum to 1 (one-hot targets or class probabilities)."
         )
-    w, n_eff = normalised_weights(sample_weight, X.shape[0], X.dtype)
-    if loss == "poisson" and np.any(Y < 0):
+    w, n_eff = normalised_weights(host(sample_weight), X.shape[0], Y_host.dtype)
+    w = to_namespace(w, xp=xp, device=device)
+    if loss == "poisson" and np.any(Y_host < 0):
         raise ValueError("loss='poisson' needs non-negative Y (counts or rates).")
     spec = NetSpec(activation, COSTS[loss, out_activation], float(alpha))
     return coefs, intercepts, X, Y, w, n_eff, spec

@@ -11,6 +11,8 @@ and an optimizer updates every parameter with a handful of vector operations.
 
 import numpy as np
 
+from ._array_api import namespace_of
+
 
 def n_params(layer_units):
     """Number of weights and biases of a network with these layer sizes."""
@@ -24,10 +26,12 @@ def n_coefs(layer_units):
 
 
 def unpack(flat, layer_units):
-    """Views of ``flat`` shaped as ``(coefs, intercepts)``."""
+    """Views of ``flat`` shaped as ``(coefs, intercepts)``, in its namespace."""
+    xp, _ = namespace_of(flat)
     coefs, intercepts, start = [], [], 0
     for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
-        coefs.append(flat[start : start + fan_in * fan_out].reshape(fan_in, fan_out))
+        block = flat[start : start + fan_in * fan_out]
+        coefs.append(xp.reshape(block, (fan_in, fan_out)))
         start += fan_in * fan_out
     for fan_out in layer_units[1:]:
         intercepts.append(flat[start : start + fan_out])
@@ -36,9 +40,11 @@ def unpack(flat, layer_units):
 
 
 def pack(coefs, intercepts, dtype=None):
-    """A new flat vector holding ``coefs`` then ``intercepts``."""
-    parts = [np.ravel(p) for p in list(coefs) + list(intercepts)]
-    return np.concatenate(parts).astype(dtype or parts[0].dtype, copy=False)
+    """A new flat vector holding ``coefs`` then ``intercepts``, in their namespace."""
+    xp, _ = namespace_of(coefs[0])
+    parts = [xp.reshape(p, (-1,)) for p in list(coefs) + list(intercepts)]
+    flat = xp.concat(parts)
+    return flat if dtype is None else xp.astype(flat, dtype, copy=False)
 
 
 def as_floating(coefs, intercepts):
@@ -47,12 +53,13 @@ def as_floating(coefs, intercepts):
     Hand-set integer weights become float64, so that prediction never casts
     the input to integers.
     """
-    dtype = np.result_type(*coefs, *intercepts)
-    if dtype.kind != "f":
-        dtype = np.dtype(np.float64)
+    xp, _ = namespace_of(coefs[0])
+    dtype = xp.result_type(*coefs, *intercepts)
+    if not xp.isdtype(dtype, "real floating"):
+        dtype = xp.float64
     return (
-        [np.asarray(c, dtype) for c in coefs],
-        [np.asarray(b, dtype) for b in intercepts],
+        [xp.astype(xp.asarray(c), dtype, copy=False) for c in coefs],
+        [xp.astype(xp.asarray(b), dtype, copy=False) for b in intercepts],
     )
 
 
@@ -75,16 +82,21 @@ def init_bound(fan_in, fan_out, activation):
     return np.sqrt(factor / (fan_in + fan_out))
 
 
-def initial_params(layer_units, activation, random_state, dtype):
+def initial_params(layer_units, activation, random_state, dtype, xp=None, device=None):
     """A flat vector of uniform random initial weights and biases.
 
     Draws each layer's weights then its biases from ``random_state``, in
     MLPClassifier's order, so that a logistic, tanh or identity network
-    starts from MLPClassifier's weights for the same seed.
+    starts from MLPClassifier's weights for the same seed.  The draws are
+    made in NumPy, then moved to ``xp`` and ``device``: the same seed gives
+    the same weights in every namespace.
     """
     coefs, intercepts = [], []
     for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
         bound = init_bound(fan_in, fan_out, activation)
         coefs.append(random_state.uniform(-bound, bound, (fan_in, fan_out)))
         intercepts.append(random_state.uniform(-bound, bound, fan_out))
-    return pack(coefs, intercepts).astype(dtype)
+    flat = pack(coefs, intercepts)
+    if xp is None:
+        return flat.astype(dtype)
+    return xp.asarray(flat, dtype=dtype, device=device)

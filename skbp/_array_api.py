@@ -1,0 +1,91 @@
+"""The one place skbp uses scikit-learn's array-API helpers.
+
+``sklearn.utils._array_api`` is private: every use of it is here, so that a
+change in scikit-learn breaks one small module (``tests/test_array_api.py``
+tests it).  With ``sklearn.set_config(array_api_dispatch=True)`` (and
+``SCIPY_ARRAY_API=1`` set before SciPy is imported), arrays from PyTorch,
+CuPy or array-api-strict keep their namespace and device; without it every
+input is converted to NumPy, as before.
+"""
+
+import numpy as np
+from scipy import sparse
+from sklearn import get_config
+from sklearn.utils._array_api import get_namespace_and_device, move_to
+
+__all__ = [
+    "check_fitted_namespace",
+    "dispatch_enabled",
+    "host",
+    "is_numpy",
+    "is_numpy_namespace",
+    "namespace_of",
+    "to_namespace",
+    "to_numpy",
+]
+
+
+def namespace_of(*arrays):
+    """``(xp, device)`` shared by ``arrays`` (NumPy's unless dispatch is on)."""
+    xp, _, device = get_namespace_and_device(*arrays)
+    return xp, device
+
+
+def is_numpy(array):
+    """True for NumPy arrays and SciPy sparse matrices: the NumPy fast path."""
+    return isinstance(array, np.ndarray) or sparse.issparse(array)
+
+
+def to_namespace(*arrays, xp, device):
+    """``arrays`` moved to ``xp`` and ``device`` (None entries stay None)."""
+    return move_to(*arrays, xp=xp, device=device)
+
+
+def to_numpy(array):
+    """A NumPy copy (or the array itself) of any array, on the host."""
+    if array is None or is_numpy(array):
+        return array
+    return move_to(array, xp=np, device="cpu")
+
+
+def host(value):
+    """An array of a non-NumPy namespace (dispatch on) moved to NumPy; lists,
+    pandas objects, NumPy and sparse arrays as they are."""
+    if value is None or is_numpy(value):
+        return value
+    xp, _ = namespace_of(value)
+    return value if is_numpy_namespace(xp) else to_numpy(value)
+
+
+def is_numpy_namespace(xp):
+    """True for NumPy itself and its array-API wrapper."""
+    return xp.__name__ in ("numpy", "array_api_compat.numpy") or xp.__name__.endswith(
+        ".array_api_compat.numpy"
+    )
+
+
+def dispatch_enabled():
+    """Whether ``sklearn.set_config(array_api_dispatch=True)`` is in force."""
+    return get_config()["array_api_dispatch"]
+
+
+def check_fitted_namespace(X, fitted, owner, method):
+    """X must live where the fitted weights do (with dispatch on).
+
+    Mirrors ``sklearn.utils._array_api.check_same_namespace``, whose message
+    scikit-learn's estimator checks look for; the weights here are a list.
+    """
+    if not dispatch_enabled():
+        return
+    (w_xp, w_device), (X_xp, X_device) = namespace_of(fitted), namespace_of(X)
+    if is_numpy_namespace(w_xp) and is_numpy_namespace(X_xp):
+        return
+    if w_xp == X_xp and w_device == X_device:
+        return
+    raise ValueError(
+        f"Inputs passed to {owner}.{method}() must use the same namespace and the "
+        f"same device as those passed to fit(): the model's weights are "
+        f"{w_xp.__name__} arrays on {w_device!r}, X is {X_xp.__name__} on "
+        f"{X_device!r}. Pass X where the model was fitted, or refit it on X's "
+        "namespace and device."
+    )

@@ -1,0 +1,128 @@
+"""The NumPy seam: results written into a given buffer, for every namespace.
+
+The engine allocates its buffers once per fit and writes every result into
+one (``out``).  NumPy does that without a temporary through ``out=``, which
+the array-API standard lacks; other namespaces (PyTorch, CuPy,
+array-api-strict) compute the result and assign it, ``out[...] = value``.
+Each function here is that one choice; the math that calls them is written
+once, for every namespace.  Each returns ``out``.
+"""
+
+import numpy as np
+from scipy.special import expit as _np_expit
+from sklearn.utils.extmath import safe_sparse_dot
+
+from ._array_api import is_numpy
+
+
+def matmul(A, B, out):
+    """out = A @ B (A may be a SciPy sparse matrix on the NumPy path)."""
+    if isinstance(out, np.ndarray):
+        if isinstance(A, np.ndarray):
+            return np.matmul(A, B, out=out)
+        out[...] = safe_sparse_dot(A, B)
+        return out
+    out[...] = A @ B
+    return out
+
+
+def subtract(a, b, out):
+    """out = a − b."""
+    if isinstance(out, np.ndarray):
+        return np.subtract(a, b, out=out)
+    out[...] = a - b
+    return out
+
+
+def multiply(a, b, out):
+    """out = a b."""
+    if isinstance(out, np.ndarray):
+        return np.multiply(a, b, out=out)
+    out[...] = a * b
+    return out
+
+
+def divide(a, b, out):
+    """out = a / b."""
+    if isinstance(out, np.ndarray):
+        return np.divide(a, b, out=out)
+    out[...] = a / b
+    return out
+
+
+def square(a, out):
+    """out = a²."""
+    if isinstance(out, np.ndarray):
+        return np.square(a, out=out)
+    out[...] = a * a
+    return out
+
+
+def sqrt(a, out):
+    """out = √a."""
+    if isinstance(out, np.ndarray):
+        return np.sqrt(a, out=out)
+    out[...] = a**0.5
+    return out
+
+
+def copy(a, out, xp=None):
+    """out = a, converted to out's dtype (``xp`` needed when they differ)."""
+    if isinstance(out, np.ndarray):
+        np.copyto(out, a)
+        return out
+    out[...] = a if xp is None or a.dtype == out.dtype else xp.astype(a, out.dtype)
+    return out
+
+
+def apply(name, a, out, xp):
+    """out = f(a) for an elementwise function both NumPy and ``xp`` name
+    ``name`` (exp, tanh, sign)."""
+    if isinstance(out, np.ndarray):
+        return getattr(np, name)(a, out=out)
+    out[...] = getattr(xp, name)(a)
+    return out
+
+
+def expit(a, out, xp):
+    """out = σ(a) = 1 / (1 + e^(−a)); SciPy's overflow-free expit on NumPy."""
+    if isinstance(out, np.ndarray):
+        return _np_expit(a, out=out)
+    out[...] = 1.0 / (1.0 + xp.exp(-a))
+    return out
+
+
+def softplus(a, out, xp):
+    """out = log(1 + e^a), finite for any a."""
+    if isinstance(out, np.ndarray):
+        return np.logaddexp(0, a, out=out)
+    out[...] = xp.logaddexp(xp.zeros_like(a), a)
+    return out
+
+
+def relu(a, out):
+    """out = max(a, 0)."""
+    if isinstance(out, np.ndarray):
+        return np.maximum(a, 0, out=out)
+    if a is not out:
+        copy(a, out)
+    out[out < 0] = 0.0
+    return out
+
+
+def take_rows(X, idx, out, xp):
+    """out = X[idx] (rows), for dense X; ``idx`` always in range."""
+    if isinstance(out, np.ndarray):
+        # mode="clip" (idx is always in range) spares take's safety copy.
+        return np.take(X, idx, axis=0, out=out, mode="clip")
+    out[...] = xp.take(X, idx, axis=0)
+    return out
+
+
+def row_dot(U, V, xp):
+    """Σ_j U_ij V_ij for each row i, without a temporary where possible."""
+    if is_numpy(U):
+        if hasattr(np, "vecdot"):  # NumPy >= 2.0: a gufunc, twice einsum's speed
+            return np.vecdot(U, V)
+        return np.einsum("ij,ij->i", U, V)
+    return xp.vecdot(U, V, axis=-1)

@@ -6,8 +6,10 @@ Each activation overwrites its argument ``Z`` (the layer's pre-activations
 z) with a = σ(z).  Each derivative multiplies a back-propagated error
 ``delta`` in place by σ'(z), written in terms of the layer's *output* ``A``
 so that z never has to be kept (the trick of scikit-learn's
-``neural_network._base``).  ``work`` is scratch space of ``A``'s shape;
-``xp`` is the arrays' namespace (``_inplace`` writes into the buffers).
+``neural_network._base``), and computed in ``A`` itself: back-propagation
+reads a layer's output for the last time just before (BP3), so its buffer is
+the scratch and no other is needed.  ``xp`` is the arrays' namespace
+(``_inplace`` writes into the buffers).
 """
 
 from . import _inplace
@@ -33,28 +35,29 @@ def relu(Z, xp):
     return _inplace.relu(Z, Z)
 
 
-def identity_derivative(A, delta, work, xp):
+def identity_derivative(A, delta, xp):
     """σ'(z) = 1: nothing to do."""
 
 
-def logistic_derivative(A, delta, work, xp):
-    """σ'(z) = a (1 - a)."""
-    _inplace.subtract(1.0, A, work)
-    work *= A
-    delta *= work
+def logistic_derivative(A, delta, xp):
+    """σ'(z) = a (1 - a); overwrites A."""
+    delta *= A
+    _inplace.subtract(1.0, A, A)
+    delta *= A
 
 
-def tanh_derivative(A, delta, work, xp):
-    """σ'(z) = 1 - a²."""
-    _inplace.square(A, work)
-    _inplace.subtract(1.0, work, work)
-    delta *= work
+def tanh_derivative(A, delta, xp):
+    """σ'(z) = 1 - a²; overwrites A."""
+    _inplace.square(A, A)
+    _inplace.subtract(1.0, A, A)
+    delta *= A
 
 
-def relu_derivative(A, delta, work, xp):
-    """σ'(z) = 1 where a > 0, else 0 (a ≥ 0, so sign(a) is exactly that)."""
-    _inplace.apply("sign", A, work, xp)
-    delta *= work
+def relu_derivative(A, delta, xp):
+    """σ'(z) = 1 where a > 0, else 0 (a ≥ 0, so sign(a) is exactly that);
+    overwrites A."""
+    _inplace.apply("sign", A, A, xp)
+    delta *= A
 
 
 HIDDEN_ACTIVATIONS = {

@@ -71,7 +71,7 @@ class Workspace:
         self.n_coefs = _network.n_coefs(layer_units)
         self.activations = [empty((n_rows, u)) for u in hidden_out]
         self.deltas = [empty((n_rows, u)) for u in hidden_out]
-        self.work = [empty((n_rows, u)) for u in hidden_out]
+        self.logits = empty((n_rows, hidden_out[-1]))
         self.ones = xp.ones(n_rows, dtype=dtype, device=device)
         self.grad = empty(size)
         self.scratch = empty(size)
@@ -89,9 +89,9 @@ class Workspace:
         if m not in self._views:
             view = object.__new__(Workspace)
             view.__dict__.update(self.__dict__)
-            for name in ("activations", "deltas", "work"):
+            for name in ("activations", "deltas"):
                 setattr(view, name, [a[:m, :] for a in getattr(self, name)])
-            view.ones = self.ones[:m]
+            view.logits, view.ones = self.logits[:m, :], self.ones[:m]
             view.n_rows, view._views = m, {}
             self._views[m] = view
         return self._views[m]
@@ -191,15 +191,13 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
     """
     coefs, intercepts = ws.unpack(params)
     ws, xp = ws.rows(X.shape[0]), ws.xp
-    A, E, work = ws.activations, ws.deltas, ws.work
+    A, E = ws.activations, ws.deltas
     cost, sigma_prime = spec.cost, DERIVATIVES[spec.activation]
-    Z_out = forward(coefs, intercepts, X, spec.activation, A[:-1], work[-1], xp)
+    Z_out = forward(coefs, intercepts, X, spec.activation, A[:-1], ws.logits, xp)
     loss = cost.output_and_loss(Z_out, A[-1], Y, w, E[-1], xp)
     loss += l2_penalty(params[: ws.n_coefs], spec.alpha, n_eff)
 
-    cost.output_error(
-        A[-1], Y, w, E[-1], work[-1], xp
-    )  # BP1: E^(L) = ∂J/∂A ⊙ g'(Z^(L))
+    cost.output_error(A[-1], Y, w, E[-1], xp)  # BP1: E^(L) = ∂J/∂A ⊙ g'(Z^(L))
     for l in range(len(coefs) - 1, -1, -1):
         a_l = X if l == 0 else A[l - 1]
         _inplace.matmul(
@@ -212,7 +210,7 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
             _inplace.matmul(
                 E[l], coefs[l].T, out=E[l - 1]
             )  # BP2: E^(l) = E^(l+1) W^(l) ...
-            sigma_prime(A[l - 1], E[l - 1], work[l - 1], xp)  # ... ⊙ σ'(Z^(l))
+            sigma_prime(A[l - 1], E[l - 1], xp)  # ... ⊙ σ'(Z^(l))
     _add_weight_decay(params[: ws.n_coefs], spec.alpha / n_eff, ws)
     return loss
 

@@ -119,7 +119,7 @@ class _Logistic:
         """a = σ(z), overflow-free."""
         _inplace.expit(Z, A, xp)
 
-    derivative = staticmethod(logistic_derivative)  # delta ⊙= a (1 − a)
+    derivative = staticmethod(logistic_derivative)  # delta ⊙= a (1 − a), in A
 
     def log_proba(self, Z, multilabel, xp):
         """log P(class | x): [log(1 − σ), log σ] for one output, log σ per
@@ -147,7 +147,7 @@ class _Softmax:
     def output(self, Z, A, xp):
         softmax(Z, A, xp)
 
-    def derivative(self, A, delta, scratch, xp):
+    def derivative(self, A, delta, xp):
         """delta ← Jᵀ delta with softmax's Jacobian: a_j (v_j − Σ_k a_k v_k)."""
         delta -= _inplace.row_dot(delta, A, xp)[:, None]
         delta *= A
@@ -198,17 +198,20 @@ class _Quadratic:
         _inplace.subtract(A, Y, scratch)
         return 0.5 * _average(_inplace.row_dot(scratch, scratch, xp), w, xp)
 
-    def output_error(self, A, Y, w, delta, scratch, xp):
-        """(BP1) ε^(L) = (a − y) ⊙ g'(z): the output's derivative stays."""
+    def output_error(self, A, Y, w, delta, xp):
+        """(BP1) ε^(L) = (a − y) ⊙ g'(z): the output's derivative stays.
+
+        May overwrite the outputs ``A``, read here for the last time.
+        """
         _inplace.subtract(A, Y, delta)
-        self.derivative(A, delta, scratch, xp)
+        self.derivative(A, delta, xp)
         _weigh_rows(delta, w)
 
 
 class _Canonical:
     """A cost whose output is its canonical link: g' cancels in BP1."""
 
-    def output_error(self, A, Y, w, delta, scratch, xp):
+    def output_error(self, A, Y, w, delta, xp):
         """(BP1) ε^(L) = a − y."""
         _inplace.subtract(A, Y, delta)
         _weigh_rows(delta, w)

@@ -28,6 +28,7 @@ from ._array_api import (
     to_namespace,
 )
 from ._backprop import NetSpec, chunked_logits
+from ._callbacks import CallbackSupportMixin, Monitor, with_callbacks
 from ._costs import cost_for
 from ._optimizers import SETTINGS, make_optimizer
 from ._params import (
@@ -82,8 +83,12 @@ def stochastic_solver(est):
     return True
 
 
-class BaseBackprop(BaseEstimator):
-    """The shared machinery of BackpropClassifier and BackpropRegressor."""
+class BaseBackprop(CallbackSupportMixin, BaseEstimator):
+    """The shared machinery of BackpropClassifier and BackpropRegressor.
+
+    With scikit-learn >= 1.9 it takes scikit-learn's callbacks
+    (``set_callbacks``; ``_callbacks``).
+    """
 
     _PARAMS = PARAMS
     _y_numeric = False
@@ -91,6 +96,7 @@ class BaseBackprop(BaseEstimator):
     # ------------------------------------------------------------------ fit
 
     @atomic
+    @with_callbacks
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         """Train the network on (X, y); the subclass's ``fit`` documents it."""
         self._validate_params()
@@ -105,6 +111,7 @@ class BaseBackprop(BaseEstimator):
         return self._train(X, y, Y, sw, val, incremental=False)
 
     @atomic
+    @with_callbacks
     def _partial_fit(self, X, y, sample_weight, classes=None):
         """One epoch over (X, y), continuing the optimizer's state."""
         self._validate_params()
@@ -157,18 +164,36 @@ class BaseBackprop(BaseEstimator):
                 )
                 val = self._validation(*held_out)
             data = (X, Y, self._training_weights(y, sw))
+            monitor = Monitor(self, X, y, sw, self._max_subtasks(incremental))
             if self.solver == "lbfgs":
                 history = fit_lbfgs(
-                    params, units, data, val, spec, settings, best_loss=self.best_loss_
+                    params,
+                    units,
+                    data,
+                    val,
+                    spec,
+                    settings,
+                    best_loss=self.best_loss_,
+                    monitor=monitor,
                 )
             else:
                 history = self._fit_stochastic(
-                    params, units, data, val, spec, settings, incremental
+                    params, units, data, val, spec, settings, incremental, monitor
                 )
         self._record(history)
+        monitor.end_fit()
         return self
 
-    def _fit_stochastic(self, params, units, data, val, spec, settings, incremental):
+    def _max_subtasks(self, incremental):
+        """Tasks a training call may run: epochs, or L-BFGS iterations plus the
+        one SciPy's callback opens but never runs (as LogisticRegression)."""
+        if self.solver == "lbfgs":
+            return max(int(self.max_iter), 1) + 1
+        return 1 if incremental else int(self.max_iter)
+
+    def _fit_stochastic(
+        self, params, units, data, val, spec, settings, incremental, monitor
+    ):
         xp, device = namespace_of(params)
         self._optimizer = make_optimizer(
             self.solver,
@@ -193,6 +218,7 @@ class BaseBackprop(BaseEstimator):
             samples_seen=self.t_,
             best_loss=self.best_loss_,
             no_improvement_count=self._no_improvement_count,
+            monitor=monitor,
         )
 
     def _record(self, history):

@@ -29,6 +29,7 @@ from threadpoolctl import ThreadpoolController
 from . import _inplace
 from ._array_api import is_numpy, namespace_of, to_namespace, to_numpy
 from ._backprop import Workspace, backprop, chunked_logits
+from ._callbacks import NO_MONITOR
 from ._costs import normalised_weights
 from ._network import unpack
 from ._stopping import Stopping
@@ -348,6 +349,7 @@ def fit_loop(
     samples_seen,
     best_loss,
     no_improvement_count,
+    monitor=NO_MONITOR,
 ):
     """Train ``params`` in place with a stochastic solver; returns a History.
 
@@ -367,6 +369,9 @@ def fit_loop(
         Samples seen by earlier calls (the 'invscaling' schedule counts them).
     best_loss, no_improvement_count :
         The stopping state carried over from earlier calls.
+    monitor : _callbacks.Monitor
+        scikit-learn's callbacks: told when each epoch begins and ends, and
+        may stop training after any epoch.
     """
     X, Y, sample_weight = data
     batch_size = batch_size_for(settings.batch_size, X.shape[0])
@@ -384,7 +389,8 @@ def fit_loop(
     try:
         with epochs.blas_threads_limited():
             for _ in range(1 if incremental else settings.max_iter):
-                if _epoch(
+                monitor.begin_epoch()
+                stalled = _epoch(
                     params,
                     epochs,
                     val,
@@ -395,7 +401,8 @@ def fit_loop(
                     stopping,
                     history,
                     samples_seen,
-                ):
+                )
+                if monitor.end_epoch(params, history.n_iter) or stalled:
                     break
             else:
                 if not incremental:
@@ -450,14 +457,18 @@ def print_progress(history, seconds=None):
     print(line if seconds is None else f"{line}, time = {seconds:.3f}s")
 
 
-def fit_lbfgs(params, layer_units, data, val, spec, settings, *, best_loss):
+def fit_lbfgs(
+    params, layer_units, data, val, spec, settings, *, best_loss, monitor=NO_MONITOR
+):
     """Minimise the full-batch loss with SciPy's L-BFGS-B, in place on ``params``.
 
     After each iteration ``params`` holds the iterate, which is then
     validated (when ``val``).  Ctrl-C ends the run at the last completed
     iterate — the best point so far, as L-BFGS's line search only accepts
     decreases — with a warning.  Returns a History with one loss (and score)
-    per iteration.
+    per iteration.  ``monitor`` (scikit-learn's callbacks) sees one task per
+    iteration and may end the run after any, cleanly: SciPy is stopped
+    through ``StopIteration``, with no convergence warning.
     """
     X, Y, sample_weight = data
     xp, device = namespace_of(X)
@@ -492,7 +503,11 @@ def fit_lbfgs(params, layer_units, data, val, spec, settings, *, best_loss):
             settings,
             val,
         )
+        if monitor.end_epoch(params, history.n_iter):
+            raise StopIteration
+        monitor.begin_epoch()
 
+    monitor.begin_epoch()
     try:
         with _ONE_SCIPY_BLAS_THREAD:
             result = scipy.optimize.minimize(
@@ -514,7 +529,10 @@ def fit_lbfgs(params, layer_units, data, val, spec, settings, *, best_loss):
         _inplace.copy(on_device(result.x), params)
     finally:
         scratch.clear()
+        monitor.close()
     _finish_lbfgs(history, result, params, layer_units, spec, settings, val)
+    if result is not None and not monitor.stopped:
+        _warn_lbfgs_stop(result, spec, settings)
     history.best_loss = min(
         [*history.losses, *([] if best_loss is None else [best_loss])]
     )
@@ -534,7 +552,7 @@ def _record_iteration(history, loss, params, layer_units, spec, settings, val):
 
 
 def _finish_lbfgs(history, result, params, layer_units, spec, settings, val):
-    """Check the end point; record it if no iteration completed; warn."""
+    """Check the end point; record it if no iteration completed."""
     final = history.losses[-1] if result is None else float(result.fun)
     if not (math.isfinite(float(_xp_sum(params))) and math.isfinite(final)):
         raise DivergenceError(
@@ -547,7 +565,6 @@ def _finish_lbfgs(history, result, params, layer_units, spec, settings, val):
         history.n_iter = 0
     if result is not None:
         history.n_iter = int(result.nit)
-        _warn_lbfgs_stop(result, spec, settings)
 
 
 def _warn_lbfgs_stop(result, spec, settings):

@@ -41,10 +41,16 @@ and a "Not converged, NAME: message" line below its table says why.
 ``--seed SEED``
     random_state for the splits, the friedman1 data and all models, an
     integer in [0, 2**32 - 1] (default: 0).
+``--progress {auto,bar,lines,none}``
+    how the Backprop models show their progress: ``bar``, scikit-learn's
+    callback ``ProgressBar`` (needs scikit-learn >= 1.9 and rich), ``lines``,
+    one ``verbose`` line per epoch, ``none``; ``auto`` (the default) is
+    ``bar`` where it is available, else ``lines``.  Lines are printed for
+    BackpropClassifier, and for BackpropRegressor only when ``--task
+    regression`` runs it alone (two data sets of per-epoch lines would bury
+    the classification table).
 ``--quiet``
-    no per-epoch progress.  Progress is printed for BackpropClassifier, and
-    for BackpropRegressor only when ``--task regression`` runs it alone (two
-    data sets of per-epoch lines would bury the classification table).
+    the same as ``--progress none``.
 
 ``--hidden``, ``--solver``, ``--activation``, ``--alpha``,
 ``--learning-rate`` and ``--tol`` configure BackpropClassifier and
@@ -220,12 +226,44 @@ def parse_args(argv):
         "an integer in [0, 2**32 - 1] (default: 0)",
     )
     parser.add_argument(
+        "--progress",
+        choices=["auto", "bar", "lines", "none"],
+        default="auto",
+        help="progress of the Backprop models: scikit-learn's ProgressBar "
+        "callback (bar: scikit-learn >= 1.9 and rich), one line per epoch "
+        "(lines), or none; auto is bar where available, else lines",
+    )
+    parser.add_argument(
         "--quiet",
         action="store_true",
-        help="no per-epoch progress (otherwise shown for BackpropClassifier, "
-        "and for BackpropRegressor when --task regression runs it alone)",
+        help="no progress at all (the same as --progress none)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.progress == "bar" and not progress_bar_available():
+        parser.error(
+            "argument --progress: 'bar' needs scikit-learn >= 1.9 and rich "
+            "(pip install rich)"
+        )
+    return args
+
+
+def progress_bar_available():
+    """Whether scikit-learn's ProgressBar callback can run here."""
+    try:
+        import rich  # noqa: F401
+        from sklearn.callback import ProgressBar  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def progress_mode(args):
+    """'bar', 'lines' or 'none', from --progress and --quiet."""
+    if args.quiet or args.progress == "none":
+        return "none"
+    if args.progress == "auto":
+        return "bar" if progress_bar_available() else "lines"
+    return args.progress
 
 
 def _shared_options(args):
@@ -250,7 +288,9 @@ def build_models(args):
     ``args.learning_rate`` of None leaves BackpropClassifier's own default.
     """
     skbp = BackpropClassifier(
-        loss=args.loss, verbose=not args.quiet, **_shared_options(args)
+        loss=args.loss,
+        verbose=progress_mode(args) == "lines",
+        **_shared_options(args),
     )
     mlp = MLPClassifier(max_iter=args.epochs, random_state=args.seed)
     return skbp, mlp
@@ -263,7 +303,9 @@ def build_regressors(args):
     BackpropRegressor prints per-epoch progress only when the regression
     runs alone (``--task regression``) and ``--quiet`` is not given.
     """
-    verbose = not args.quiet and getattr(args, "task", "both") == "regression"
+    verbose = (
+        progress_mode(args) == "lines" and getattr(args, "task", "both") == "regression"
+    )
     skbp = BackpropRegressor(
         loss=args.regression_loss, verbose=verbose, **_shared_options(args)
     )
@@ -288,16 +330,22 @@ def fit_and_score(model, X_train, y_train, X_test, y_test):
     return model.score(X_test, y_test), seconds, message
 
 
-def run_row(name, est, X_train, y_train, X_test, y_test):
+def run_row(name, est, X_train, y_train, X_test, y_test, bar=False):
     """Fit ``est`` after a StandardScaler; one table row.
 
     Returns (name, score, seconds, warning, epochs).  A Backprop estimator
     that diverged (a non-finite loss) gives a nan score, "-" epochs and the
-    divergence message as its warning, rather than ending the job.
+    divergence message as its warning, rather than ending the job.  With
+    ``bar``, scikit-learn's ProgressBar callback shows the pipeline's fit
+    (set on the pipeline, it reaches the estimator's epochs).
     """
     if est.verbose:
         print(f"== {name}, per epoch ==")
     model = make_pipeline(StandardScaler(), est)
+    if bar:
+        from sklearn.callback import ProgressBar
+
+        model.set_callbacks(ProgressBar())
     start = time.perf_counter()
     try:
         result = fit_and_score(model, X_train, y_train, X_test, y_test)
@@ -348,8 +396,9 @@ def run_classification(args):
         f"samples, {X.shape[1]} features, 10 classes\n"
     )
     skbp, mlp = build_models(args)
+    bar = progress_mode(args) == "bar"
     rows = [
-        run_row(name, est, X_train, y_train, X_test, y_test)
+        run_row(name, est, X_train, y_train, X_test, y_test, bar=bar and est is skbp)
         for name, est in [("BackpropClassifier", skbp), ("MLPClassifier", mlp)]
     ]
     print_table(rows)
@@ -384,9 +433,14 @@ def run_regression(args):
         skbp, mlp = build_regressors(args)  # fresh estimators per data set
         if skbp.verbose:
             print()
+        bar = progress_mode(args) == "bar"
         for est in (skbp, mlp):
             name = f"{data}/{type(est).__name__}"
-            rows.append(run_row(name, est, X_train, y_train, X_test, y_test))
+            rows.append(
+                run_row(
+                    name, est, X_train, y_train, X_test, y_test, bar=bar and est is skbp
+                )
+            )
     print_table(rows, score="test R^2", width=28)
     output = {"squared_error": "identity", "poisson": "exp"}[skbp.loss]
     print(

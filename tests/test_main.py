@@ -6,7 +6,13 @@ import sys
 
 import pytest
 
-from skbp.__main__ import build_models, build_regressors, main, parse_args
+from skbp.__main__ import (
+    build_models,
+    build_regressors,
+    main,
+    parse_args,
+    progress_mode,
+)
 
 
 def run(*args):
@@ -39,7 +45,7 @@ def check_regression_rows(lines):
 
 
 def test_main_job_compares_with_mlpclassifier_and_mlpregressor():
-    result = run("--epochs", "5", "--hidden", "20")
+    result = run("--epochs", "5", "--hidden", "20", "--progress", "lines")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.count("Iteration 1, loss = ") == 1  # the classifier's progress only
@@ -58,7 +64,9 @@ def test_main_job_compares_with_mlpclassifier_and_mlpregressor():
 
 
 def test_task_regression_runs_only_the_regression_table():
-    result = run("--task", "regression", "--epochs", "5", "--hidden", "20")
+    result = run(
+        "--task", "regression", "--epochs", "5", "--hidden", "20", "--progress", "lines"
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     lines = table_rows(out)
@@ -289,7 +297,8 @@ def test_flags_reach_the_regressor():
     "flags, verbose",
     [
         ([], False),
-        (["--task", "regression"], True),
+        (["--task", "regression", "--progress", "lines"], True),
+        (["--task", "regression", "--progress", "bar"], False),
         (["--task", "regression", "--quiet"], False),
     ],
 )
@@ -316,3 +325,13 @@ def test_poisson_reaches_the_job_output(capsys):
     summary = capsys.readouterr().out.strip().splitlines()[-1]
     assert summary.startswith("BackpropRegressor: logistic units, poisson, ")
     assert "exp output" in summary
+
+
+def test_progress_bar_is_scikit_learns_callback():
+    # rich is in the test extra, so 'auto' is scikit-learn's ProgressBar.
+    result = run("--task", "classification", "--epochs", "3", "--hidden", "5")
+    assert result.returncode == 0, result.stderr
+    assert "BackpropClassifier - fit" in result.stdout
+    assert "Iteration 1, loss" not in result.stdout
+    assert progress_mode(parse_args([])) == "bar"
+    assert progress_mode(parse_args(["--quiet"])) == "none"

@@ -355,10 +355,11 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         """
         _check_not_sparse_with_dispatch(X_val)
         xp, device = namespace_of(self.coefs_[0])
+        xp_val, _ = namespace_of(X_val)
         X_val = check_array(
             X_val,
             accept_sparse=["csr", "csc"],
-            dtype=(xp.float64, xp.float32),
+            dtype=(xp_val.float64, xp_val.float32),
             input_name="X_val",
         )
         X_val = _astype(

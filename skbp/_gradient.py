@@ -210,7 +210,8 @@ def _validate(
     coefs = [as_x(c) for c in coefs]
     intercepts = [as_x(b) for b in intercepts]
     _check_shapes(coefs, intercepts, X.shape[1])
-    Y = as_x(check_array(Y, dtype=(xp.float64, xp.float32), input_name="Y"))
+    xp_Y, _ = namespace_of(Y)
+    Y = as_x(check_array(Y, dtype=(xp_Y.float64, xp_Y.float32), input_name="Y"))
     Y_host = to_numpy(Y)
     if Y.shape != (X.shape[0], coefs[-1].shape[1]):
         raise ValueError(

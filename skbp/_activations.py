@@ -32,7 +32,7 @@ def tanh(Z, xp):
 
 def relu(Z, xp):
     """a = max(z, 0)."""
-    return _inplace.relu(Z, Z)
+    return _inplace.relu(Z, Z, xp)
 
 
 def identity_derivative(A, delta, xp):

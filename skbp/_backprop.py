@@ -197,19 +197,14 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
     loss = cost.output_and_loss(Z_out, A[-1], Y, w, E[-1], xp)
     loss += l2_penalty(params[: ws.n_coefs], spec.alpha, n_eff)
 
+    matmul, dW, db = _inplace.matmul, ws.coef_grads, ws.intercept_grads
     cost.output_error(A[-1], Y, w, E[-1], xp)  # BP1: E^(L) = ∂J/∂A ⊙ g'(Z^(L))
     for l in range(len(coefs) - 1, -1, -1):
         a_l = X if l == 0 else A[l - 1]
-        _inplace.matmul(
-            a_l.T, E[l], out=ws.coef_grads[l]
-        )  # BP3: ∂J/∂W^(l)ᵀ = A^(l)ᵀ E^(l+1)
-        _inplace.matmul(
-            ws.ones, E[l], out=ws.intercept_grads[l]
-        )  # BP4: ∂J/∂b^(l) = 1ᵀ E^(l+1)
+        matmul(a_l.T, E[l], out=dW[l])  # BP3: ∂J/∂W^(l)ᵀ = A^(l)ᵀ E^(l+1)
+        _inplace.column_sums(E[l], ws.ones, db[l], xp)  # BP4: ∂J/∂b^(l) = 1ᵀ E^(l+1)
         if l > 0:
-            _inplace.matmul(
-                E[l], coefs[l].T, out=E[l - 1]
-            )  # BP2: E^(l) = E^(l+1) W^(l) ...
+            matmul(E[l], coefs[l].T, out=E[l - 1])  # BP2: E^(l) = E^(l+1) W^(l) ...
             sigma_prime(A[l - 1], E[l - 1], xp)  # ... ⊙ σ'(Z^(l))
     _add_weight_decay(params[: ws.n_coefs], spec.alpha / n_eff, ws)
     return loss

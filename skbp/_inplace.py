@@ -100,22 +100,32 @@ def softplus(a, out, xp):
     return out
 
 
-def relu(a, out):
+def relu(a, out, xp):
     """out = max(a, 0)."""
     if isinstance(out, np.ndarray):
         return np.maximum(a, 0, out=out)
-    if a is not out:
-        copy(a, out)
-    out[out < 0] = 0.0
+    out[...] = xp.clip(a, min=0.0)
     return out
 
 
 def take_rows(X, idx, out, xp):
-    """out = X[idx] (rows), for dense X; ``idx`` always in range."""
+    """X[idx] (rows), for dense X; ``idx`` always in range.
+
+    On NumPy into ``out``; elsewhere a new array (the caller only reads it,
+    so a copy into a buffer would be a wasted kernel on a GPU).
+    """
     if isinstance(out, np.ndarray):
         # mode="clip" (idx is always in range) spares take's safety copy.
         return np.take(X, idx, axis=0, out=out, mode="clip")
-    out[...] = xp.take(X, idx, axis=0)
+    return xp.take(X, idx, axis=0)
+
+
+def column_sums(E, ones, out, xp):
+    """out = 1ᵀ E: NumPy as a product with a vector of ones (a BLAS call, faster
+    than a reduction over rows); elsewhere the reduction itself."""
+    if isinstance(out, np.ndarray):
+        return np.matmul(ones, E, out=out)
+    out[...] = xp.sum(E, axis=0)
     return out
 
 

@@ -119,7 +119,7 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         Training samples seen by the stochastic solvers, all calls together.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X had string column names.
 
     See Also

@@ -314,7 +314,10 @@ class Epochs:
         else:
             X_b = self.X[start:stop, :]
         codes = _inplace.take_rows(self.Y, idx, self.Y_codes[:m, :], xp)
-        Y_b = _inplace.copy(codes, self.Y_batch[:m, :], xp)
+        if is_numpy(codes):
+            Y_b = _inplace.copy(codes, self.Y_batch[:m, :])
+        else:  # a fresh array already: one conversion, no copy into a buffer
+            Y_b = xp.astype(codes, self.Y_batch.dtype)
         if self.sample_weight is None:
             return X_b, Y_b, None, float(m)
         sw = self.sample_weight[self.order[start:stop]]

@@ -831,9 +831,9 @@ def _inplace_cases():
         "sign": lambda d, o, xp: _inplace.apply("sign", d["a"], o["v"], xp),
         "expit": lambda d, o, xp: _inplace.expit(d["a"], o["v"], xp),
         "softplus": lambda d, o, xp: _inplace.softplus(d["a"], o["v"], xp),
-        "relu": lambda d, o, xp: _inplace.relu(d["a"], o["v"]),
-        "take_rows": lambda d, o, xp: _inplace.take_rows(
-            d["A"], d["idx"], o["rows"], xp
+        "relu": lambda d, o, xp: _inplace.relu(d["a"], o["v"], xp),
+        "column_sums": lambda d, o, xp: _inplace.column_sums(
+            d["b"], d["ones"], o["sums"], xp
         ),
     }
 
@@ -850,11 +850,12 @@ def _inplace_data():
         "A": rng.randn(4, 3),
         "B": rng.randn(3, 6),
         "idx": np.array([3, 0, 0, 2, 1]),
+        "ones": np.ones(4),
     }
 
 
 def _outs(xp_name=None):
-    shapes = {"v": (4, 5), "AB": (4, 6), "rows": (5, 3)}
+    shapes = {"v": (4, 5), "AB": (4, 6), "rows": (5, 3), "sums": (5,)}
     outs = {k: np.full(s, 7.25) for k, s in shapes.items()}
     return outs if xp_name is None else {k: to_xp(xp_name, v) for k, v in outs.items()}
 
@@ -891,11 +892,22 @@ def test_inplace_relu_in_place_and_sparse_matmul(name):
     a = _inplace_data()["a"]
     with dispatch():
         t = to_xp(name, a)
-        assert _inplace.relu(t, t) is t  # a is out
+        xp, _ = namespace_of(t)
+        assert _inplace.relu(t, t, xp) is t  # a is out
         np.testing.assert_array_equal(to_numpy(t), np.maximum(a, 0))
         n = a.copy()
-        assert _inplace.relu(n, n) is n
+        assert _inplace.relu(n, n, np) is n
         np.testing.assert_array_equal(n, np.maximum(a, 0))
+    # take_rows: into out on NumPy, a fresh array elsewhere (read-only use).
+    data = _inplace_data()
+    out = np.zeros((5, 3))
+    assert _inplace.take_rows(data["A"], data["idx"], out, np) is out
+    np.testing.assert_array_equal(out, data["A"][data["idx"]])
+    with dispatch():
+        A_xp, idx_xp = to_xp(name, data["A"]), to_xp(name, data["idx"], np.int64)
+        xp, _ = namespace_of(A_xp)
+        rows = _inplace.take_rows(A_xp, idx_xp, None, xp)
+    np.testing.assert_array_equal(to_numpy(rows), data["A"][data["idx"]])
     # Sparse A on the NumPy path.
     A, B = sparse.csr_matrix(_inplace_data()["A"]), _inplace_data()["B"]
     out = np.zeros((4, 6))

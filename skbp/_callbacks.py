@@ -73,20 +73,21 @@ class Monitor:
         """Close the epoch's subtask; True when a callback asks to stop."""
         if self._root is None:
             return False
-        stop = self._task.call_on_fit_task_end(
+        task, self._task = self._task, None  # closed even if a hook raises
+        stop = task.call_on_fit_task_end(
             estimator=self._estimator,
             reconstruction_attributes=lambda: self._snapshot(params, n_iter),
             **self._kwargs,
         )
-        self._task = None
         self.stopped = bool(stop)
         return self.stopped
 
     def close(self):
-        """Close a subtask that was opened but never ran (L-BFGS's last)."""
+        """Close a subtask that was opened but never ran (L-BFGS's last, or
+        an epoch cut short by Ctrl-C)."""
         if self._task is not None:
-            self._task.call_on_fit_task_end(estimator=self._estimator)
-            self._task = None
+            task, self._task = self._task, None
+            task.call_on_fit_task_end(estimator=self._estimator)
 
     def end_fit(self):
         """Close the root task: the estimator is fitted."""

@@ -415,6 +415,7 @@ def fit_loop(
                         ConvergenceWarning,
                     )
     except KeyboardInterrupt:  # as MLPClassifier: keep what was learned
+        monitor.close()
         warn("Training interrupted by user.")
     if settings.early_stopping:
         _inplace.copy(stopping.best_params, params)

@@ -1,0 +1,131 @@
+"""The Sphinx site builds with warnings as errors, and its key pages are there.
+
+The build runs on a copy of the checkout's ``docs/``, ``examples/``,
+``skbp/`` and ``README.md`` in a scratch directory, in the gallery's quick
+mode (``SKBP_DOCS_QUICK=1``: a few fast examples executed with
+``SKBP_EXAMPLES_QUICK=1``), so it neither writes into the working tree nor
+reuses an earlier build's cached gallery.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GENERATED = (
+    "_build",
+    "_gallery",
+    "auto_examples",
+    "generated",
+    "sg_execution_times.rst",
+)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Build the site once; return the HTML output folder."""
+    tmp = tmp_path_factory.mktemp("docs")
+    repo = tmp / "repo"
+    shutil.copytree(
+        ROOT / "docs", repo / "docs", ignore=shutil.ignore_patterns(*GENERATED)
+    )
+    shutil.copytree(ROOT / "examples", repo / "examples")
+    shutil.copytree(
+        ROOT / "skbp", repo / "skbp", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copy(ROOT / "README.md", repo / "README.md")
+    html = tmp / "html"
+    env = dict(os.environ, SKBP_DOCS_QUICK="1", MPLBACKEND="Agg")
+    env.pop("SKBP_EXAMPLES_QUICK", None)  # quick mode sets it
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-b",
+            "html",
+            str(repo / "docs"),
+            str(html),
+        ],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, (
+        f"sphinx exited with {result.returncode}\n"
+        f"--- stderr ---\n{result.stderr[-6000:]}\n"
+        f"--- stdout ---\n{result.stdout[-3000:]}"
+    )
+    return html
+
+
+def text_of(page):
+    """The page's text without tags, entities decoded enough to search."""
+    raw = page.read_text(encoding="utf-8")
+    return re.sub(r"<[^>]+>", "", raw).replace("&amp;", "&").replace("&quot;", '"')
+
+
+def test_landing_page(site):
+    index = site / "index.html"
+    assert index.is_file()
+    text = text_of(index)
+    # README's Quickstart commands, included from README.md.
+    assert "pip install . && python -m skbp" in text
+    assert 'pip install ".[test]" && python -m pytest' in text
+    assert "Compared with MLPClassifier" in text
+    assert "Compared with MLPRegressor" in text
+
+
+def test_api_page_of_the_classifier(site):
+    page = site / "generated" / "skbp.BackpropClassifier.html"
+    assert page.is_file()
+    raw = page.read_text(encoding="utf-8")
+    for member in ("fit", "partial_fit", "predict_proba", "decision_function"):
+        assert f'id="skbp.BackpropClassifier.{member}"' in raw, member
+    assert "hidden_layer_sizes" in raw
+    for name in (
+        "BackpropRegressor",
+        "loss_and_gradients",
+        "gradient_check",
+        "InvalidParameterError",
+        "TRUSTED_SKOPS_TYPES",
+    ):
+        assert (site / "generated" / f"skbp.{name}.html").is_file(), name
+
+
+def test_derivation_is_typeset_and_links_into_the_api(site):
+    page = site / "derivation.html"
+    assert page.is_file()
+    raw = page.read_text(encoding="utf-8")
+    # MathJax is loaded, from the copy bundled with the site.
+    assert re.search(r'<script[^>]+src="[^"]*_static/mathjax/tex-svg\.js', raw)
+    assert (site / "_static" / "mathjax" / "tex-svg.js").is_file()
+    # $...$ and $$...$$ became MathJax's inline and display markup.
+    assert '<span class="math notranslate nohighlight">\\(' in raw
+    assert '<div class="math notranslate nohighlight">' in raw
+    assert "\\begin{aligned}" in raw
+    # Inline code naming public objects and examples links to their pages.
+    assert 'href="generated/skbp.loss_and_gradients.html' in raw
+    assert 'href="auto_examples/plot_gradient_check.html' in raw
+
+
+def test_gallery_page_has_output_and_figure(site):
+    page = site / "auto_examples" / "plot_regressor.html"
+    assert page.is_file()
+    raw = page.read_text(encoding="utf-8")
+    assert "sphx-glr-script-out" in raw  # printed output captured
+    figures = re.findall(r'src="\.\./(_images/sphx_glr_plot_regressor_\d+\.png)"', raw)
+    assert figures, "no figure on the gallery page"
+    for figure in figures:
+        path = site / figure
+        assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (site / "auto_examples" / "index.html").is_file()

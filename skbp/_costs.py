@@ -68,13 +68,17 @@ def _weigh_rows(delta, w):
     delta *= (1.0 / delta.shape[0]) if w is None else w[:, None]
 
 
-def softmax(Z, out, xp):
+def softmax(Z, out, xp, on_shifted=None):
     """a = e^(z − max z) / S into ``out``; returns log S, shape (m, 1).
 
     The package's one softmax: training, its cross-entropy and the
     probabilities all go through it.  Shifting by max z keeps e^s ≤ 1.
+    ``on_shifted(s)``, if given, sees s = z − max z before it is overwritten
+    (the cross-entropy's y·s, without a second pass over z).
     """
     _inplace.subtract(Z, xp.max(Z, axis=1, keepdims=True), out)
+    if on_shifted is not None:
+        on_shifted(out)
     _inplace.apply("exp", out, out, xp)
     S = xp.sum(out, axis=1, keepdims=True)
     out /= S
@@ -249,9 +253,9 @@ class SoftmaxCrossEntropy(_Canonical, _Softmax):
 
     def output_and_loss(self, Z, A, Y, w, scratch, xp):
         # −Σ_j y_j log a_j = log S − y·(z − max z) when rows of Y sum to one.
-        log_S = softmax(Z, A, xp)
-        shifted = _inplace.subtract(Z, xp.max(Z, axis=1, keepdims=True), scratch)
-        return _average(log_S[:, 0] - _inplace.row_dot(Y, shifted, xp), w, xp)
+        y_dot_s = []
+        log_S = softmax(Z, A, xp, lambda s: y_dot_s.append(_inplace.row_dot(Y, s, xp)))
+        return _average(log_S[:, 0] - y_dot_s[0], w, xp)
 
 
 class ExpPoisson(_Canonical, _Exp):

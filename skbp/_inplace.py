@@ -12,8 +12,6 @@ import numpy as np
 from scipy.special import expit as _np_expit
 from sklearn.utils.extmath import safe_sparse_dot
 
-from ._array_api import is_numpy
-
 
 def matmul(A, B, out):
     """out = A @ B (A may be a SciPy sparse matrix on the NumPy path)."""
@@ -131,7 +129,7 @@ def column_sums(E, ones, out, xp):
 
 def row_dot(U, V, xp):
     """Σ_j U_ij V_ij for each row i, without a temporary where possible."""
-    if is_numpy(U):
+    if isinstance(U, np.ndarray):
         if hasattr(np, "vecdot"):  # NumPy >= 2.0: a gufunc, twice einsum's speed
             return np.vecdot(U, V)
         return np.einsum("ij,ij->i", U, V)

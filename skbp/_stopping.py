@@ -67,14 +67,14 @@ class Stopping:
         if score is not None and score > self.best_score:
             self.best_score = score
             if self.early_stopping:
-                self._keep(params)
+                self.keep_best(params)
         self.count = 0 if improved else self.count + 1
         if self.count > self.n_iter_no_change:
             self.count = 0
             return optimizer.stalled()
         return False
 
-    def _keep(self, params):
+    def keep_best(self, params):
         """A copy of the best weights, in a buffer allocated once."""
         if self.best_params is None:
             xp, _ = namespace_of(params)

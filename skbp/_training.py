@@ -260,6 +260,7 @@ class Epochs:
         self.order = np.arange(n)  # shuffled on the host, by random_state
         self.total_weight = n if sample_weight is None else float(sample_weight.sum())
         self.sparse = sparse.issparse(X)  # decided once, not per batch
+        self.on_numpy = is_numpy(X)
         empty = lambda cols, dt: self.xp.empty(  # noqa: E731
             (batch_size, cols), dtype=dt, device=self.device
         )
@@ -300,7 +301,7 @@ class Epochs:
 
     def _device_order(self):
         """The epoch's row order where the rows are (one transfer an epoch)."""
-        if is_numpy(self.X):
+        if self.on_numpy:
             return self.order
         return self.xp.asarray(self.order, device=self.device)
 
@@ -314,7 +315,7 @@ class Epochs:
         else:
             X_b = self.X[start:stop, :]
         codes = _inplace.take_rows(self.Y, idx, self.Y_codes[:m, :], xp)
-        if is_numpy(codes):
+        if self.on_numpy:
             Y_b = _inplace.copy(codes, self.Y_batch[:m, :])
         else:  # a fresh array already: one conversion, no copy into a buffer
             Y_b = xp.astype(codes, self.Y_batch.dtype)
@@ -387,7 +388,7 @@ def fit_loop(
         count=no_improvement_count,
     )
     if settings.early_stopping:
-        stopping._keep(params)  # if no epoch validates, this call changes nothing
+        stopping.keep_best(params)  # if no epoch validates, this call changes nothing
     history = History()
     try:
         with epochs.blas_threads_limited():

@@ -30,17 +30,17 @@ has its own.
 from dataclasses import dataclass
 
 from . import _inplace, _network
-from ._activations import DERIVATIVES, HIDDEN_ACTIVATIONS
 from ._array_api import namespace_of
 from ._costs import SigmoidQuadratic
 
 
 @dataclass(frozen=True)
 class NetSpec:
-    """What, besides the weights, defines the cost: σ, the cost (J and its
-    output g, from ``_costs``) and alpha."""
+    """What, besides the weights, defines the cost: σ of each hidden layer
+    (``_activations.resolve``), the cost (J and its output g, from
+    ``_costs``) and alpha."""
 
-    activation: str = "logistic"
+    sigmas: tuple = ()
     cost: object = SigmoidQuadratic()
     alpha: float = 0.0
 
@@ -58,9 +58,14 @@ class Workspace:
         float32 or float64.
     xp, device : namespace and device, default=NumPy's
         Where the buffers live: those of the data.
+    sigmas : sequence, default=()
+        σ of each hidden layer (``NetSpec.sigmas``): a layer whose σ' needs
+        z (``needs_z``) gets a buffer ``pre_activations[l]`` for Z^(l+1) of
+        its own; elsewhere ``pre_activations[l]`` is ``activations[l]``
+        itself, as σ is applied in place.
     """
 
-    def __init__(self, layer_units, n_rows, dtype, xp=None, device=None):
+    def __init__(self, layer_units, n_rows, dtype, xp=None, device=None, sigmas=()):
         if xp is None:
             xp, device = namespace_of()
         self.xp = xp
@@ -70,6 +75,10 @@ class Workspace:
         self.layer_units = list(layer_units)
         self.n_coefs = _network.n_coefs(layer_units)
         self.activations = [empty((n_rows, u)) for u in hidden_out]
+        self.pre_activations = [
+            empty(A.shape) if s.needs_z else A
+            for s, A in zip(sigmas, self.activations)
+        ]
         self.deltas = [empty((n_rows, u)) for u in hidden_out]
         self.logits = empty((n_rows, hidden_out[-1]))
         self.ones = xp.ones(n_rows, dtype=dtype, device=device)
@@ -89,7 +98,7 @@ class Workspace:
         if m not in self._views:
             view = object.__new__(Workspace)
             view.__dict__.update(self.__dict__)
-            for name in ("activations", "deltas"):
+            for name in ("activations", "pre_activations", "deltas"):
                 setattr(view, name, [a[:m, :] for a in getattr(self, name)])
             view.logits, view.ones = self.logits[:m, :], self.ones[:m]
             view.n_rows, view._views = m, {}
@@ -103,26 +112,29 @@ class Workspace:
         return self._bound[1]
 
 
-def forward(coefs, intercepts, X, activation, hidden, logits, xp):
+def forward(coefs, intercepts, X, sigmas, pre, hidden, logits, xp):
     """Propagate rows ``X`` forward; returns the output logits Z^(L).
 
-    ``hidden[l]`` receives the output A^(l+1) of hidden layer l+1, and
-    ``logits`` the output layer's pre-activation; both are written in place.
+    ``sigmas[l]`` is σ of hidden layer l+1.  ``pre[l]`` receives its
+    pre-activation Z^(l+1) and ``hidden[l]`` its output A^(l+1), both in
+    place; ``pre[l]`` may be ``hidden[l]`` itself (σ applied in place, z not
+    kept).  ``logits`` receives the output layer's pre-activation.
     """
-    sigma = HIDDEN_ACTIVATIONS[activation]
     a = X
     last = len(coefs) - 1
     for l, (W, b) in enumerate(zip(coefs, intercepts)):
-        z = logits if l == last else hidden[l]
+        z = logits if l == last else pre[l]
         _inplace.matmul(a, W, out=z)  # Z^(l+1) = A^(l) W^(l)ᵀ + b^(l)
         z += b
-        a = sigma(z, xp) if l < last else z  # A^(l+1) = σ(Z^(l+1)), in place
+        if l < last:
+            a = sigmas[l].forward(z, hidden[l], xp)  # A^(l+1) = σ(Z^(l+1))
     return logits
 
 
-def chunked_logits(coefs, intercepts, X, activation, max_bytes=2**24):
+def chunked_logits(coefs, intercepts, X, sigmas, max_bytes=2**24):
     """Yield (row slice, logits) over ``X`` in chunks of bounded memory.
 
+    ``sigmas``: σ of each hidden layer (``_activations.resolve``).
     The buffers for one chunk take at most about ``max_bytes``, whatever the
     number of rows, so prediction on huge X needs little extra memory.  They
     live in the namespace and on the device of ``coefs``.
@@ -138,14 +150,10 @@ def chunked_logits(coefs, intercepts, X, activation, max_bytes=2**24):
     for start in range(0, X.shape[0], rows):
         stop = min(start + rows, X.shape[0])
         m = stop - start
+        views = [h[:m, :] for h in hidden]
+        # No z is kept: each σ is applied to its layer's buffer in place.
         Z = forward(
-            coefs,
-            intercepts,
-            X[start:stop, :],
-            activation,
-            [h[:m, :] for h in hidden],
-            logits[:m, :],
-            xp,
+            coefs, intercepts, X[start:stop, :], sigmas, views, views, logits[:m, :], xp
         )
         yield slice(start, stop), Z
 
@@ -178,11 +186,11 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
         n in the L2 term alpha/(2n)‖W‖²: the number of samples, or the sum of
         their weights.
     spec : NetSpec
-        activation, cost, alpha.
+        σ of each hidden layer, cost, alpha.
     ws : Workspace
-        Buffers with at least m rows, in the namespace and on the device of
-        the data; ``ws.grad`` receives the gradient, in the layout of
-        ``params``.
+        Buffers (made with ``sigmas=spec.sigmas``) with at least m rows, in
+        the namespace and on the device of the data; ``ws.grad`` receives the
+        gradient, in the layout of ``params``.
 
     Returns
     -------
@@ -192,8 +200,8 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
     coefs, intercepts = ws.unpack(params)
     ws, xp = ws.rows(X.shape[0]), ws.xp
     A, E = ws.activations, ws.deltas
-    cost, sigma_prime = spec.cost, DERIVATIVES[spec.activation]
-    Z_out = forward(coefs, intercepts, X, spec.activation, A[:-1], ws.logits, xp)
+    cost, sigmas, Zs = spec.cost, spec.sigmas, ws.pre_activations
+    Z_out = forward(coefs, intercepts, X, sigmas, Zs, A[:-1], ws.logits, xp)
     loss = cost.output_and_loss(Z_out, A[-1], Y, w, E[-1], xp)
     loss += l2_penalty(params[: ws.n_coefs], spec.alpha, n_eff)
 
@@ -205,7 +213,7 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
         _inplace.column_sums(E[l], ws.ones, db[l], xp)  # BP4: ∂J/∂b^(l) = 1ᵀ E^(l+1)
         if l > 0:
             matmul(E[l], coefs[l].T, out=E[l - 1])  # BP2: E^(l) = E^(l+1) W^(l) ...
-            sigma_prime(A[l - 1], E[l - 1], xp)  # ... ⊙ σ'(Z^(l))
+            sigmas[l - 1].backward(Zs[l - 1], A[l - 1], E[l - 1], xp)  # ⊙ σ'(Z^(l))
     _add_weight_decay(params[: ws.n_coefs], spec.alpha / n_eff, ws)
     return loss
 

@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _network
+from . import _activations, _init, _network
 from ._array_api import (
     check_fitted_namespace,
     dispatch_enabled,
@@ -33,7 +33,6 @@ from ._costs import cost_for
 from ._optimizers import SETTINGS, make_optimizer
 from ._params import (
     BOOL,
-    HIDDEN_ACTIVATION,
     LAYER_SIZES,
     RANDOM_STATE,
     VERBOSE,
@@ -48,7 +47,7 @@ from ._training import Settings, Validation, fit_lbfgs, fit_loop, holdout
 #: The constraints of the parameters both estimators share (MLPClassifier's).
 PARAMS = {
     "hidden_layer_sizes": (LAYER_SIZES,),
-    "activation": (HIDDEN_ACTIVATION,),
+    "activation": (_activations.ACTIVATION,),
     "solver": (Options("sgd", "adam", "lbfgs"),),
     "alpha": (Number(0, None),),
     "batch_size": (Options("auto"), Number(1, None, integral=True)),
@@ -147,7 +146,7 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         units = _network.layer_units_of(self.coefs_)
         X = _astype(X, params.dtype, xp)  # a warm start keeps its dtype
         self.coefs_, self.intercepts_ = _network.unpack(params, units)
-        spec = NetSpec(self.activation, self._cost(), float(self.alpha))
+        spec = NetSpec(self._sigmas(), self._cost(), float(self.alpha))
         settings = self._settings()
         with np.errstate(
             over="ignore", under="ignore", invalid="ignore", divide="ignore"
@@ -259,8 +258,16 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
     # ------------------------------------------------------------ helpers
 
     def _validate_params(self):
+        owner = type(self).__name__
         for name, constraints in self._PARAMS.items():
-            check_param(type(self).__name__, name, getattr(self, name), *constraints)
+            check_param(owner, name, getattr(self, name), *constraints)
+        n_hidden = _activations.n_hidden_of(self.hidden_layer_sizes)
+        _activations.check_layers(self.activation, n_hidden, owner)
+
+    def _sigmas(self):
+        """σ of each hidden layer of the fitted network, from ``activation``."""
+        n_hidden = len(self.coefs_) - 1
+        return _activations.resolve(self.activation, n_hidden, type(self).__name__)
 
     def _layer_units(self, n_features, n_outputs):
         sizes = self.hidden_layer_sizes
@@ -320,7 +327,7 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         units = self._layer_units(X.shape[1], n_outputs)
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(units)
-        params = _network.initial_params(
+        params = _init.initial_params(
             units, self.activation, self._random_state, X.dtype, xp, device
         )
         self.coefs_, self.intercepts_ = _network.unpack(params, units)
@@ -429,7 +436,7 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         dtype = coefs[0].dtype if dtype is None else getattr(xp, dtype)
         out = xp.empty(shape, dtype=dtype, device=device)
         with np.errstate(over="ignore", under="ignore"):
-            for rows, Z in chunked_logits(coefs, intercepts, X, self.activation):
+            for rows, Z in chunked_logits(coefs, intercepts, X, self._sigmas()):
                 out[rows, ...] = fn(Z, xp)
         return out
 

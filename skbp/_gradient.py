@@ -3,12 +3,11 @@
 import numpy as np
 from sklearn.utils import check_array
 
-from . import _network
+from . import _activations, _network
 from ._array_api import host, namespace_of, to_namespace, to_numpy
 from ._backprop import NetSpec, Workspace, backprop
 from ._costs import COSTS, normalised_weights
 from ._params import (
-    HIDDEN_ACTIVATION,
     InvalidParameterError,
     Number,
     Options,
@@ -51,8 +50,10 @@ def loss_and_gradients(
         Encoded targets, float: one-hot (or class probabilities, rows summing
         to one) for a softmax output, 0/1 indicators for logistic outputs,
         the target values for identity and exp outputs.
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='logistic'
-        Hidden activation σ.
+    activation : str or list of str, default='logistic'
+        Hidden activation σ: 'identity', 'logistic', 'tanh', 'relu',
+        'leaky_relu', 'elu', 'softplus', 'silu' or 'gelu', or a list or
+        tuple with one per hidden layer (``len(coefs) - 1`` entries).
     out_activation : {'logistic', 'softmax', 'identity', 'exp'}, default='logistic'
         Output activation g.
     loss : {'squared_error', 'log_loss', 'poisson'}, default='squared_error'
@@ -101,7 +102,8 @@ def loss_and_gradients(
     )
     xp, device = namespace_of(X)
     params = _network.pack(coefs, intercepts, dtype=X.dtype)
-    ws = Workspace(_network.layer_units_of(coefs), X.shape[0], X.dtype, xp, device)
+    units = _network.layer_units_of(coefs)
+    ws = Workspace(units, X.shape[0], X.dtype, xp, device, spec.sigmas)
     value = float(backprop(params, X, Y, w, n_eff, spec, ws))
     return (
         value,
@@ -189,7 +191,7 @@ def _validate(
     coefs, intercepts, X, Y, activation, out_activation, loss, alpha, sample_weight
 ):
     """Checked arrays and options for ``loss_and_gradients``."""
-    check_param(_OWNER, "activation", activation, HIDDEN_ACTIVATION)
+    check_param(_OWNER, "activation", activation, _activations.ACTIVATION)
     check_param(_OWNER, "out_activation", out_activation, Options(*OUTPUTS))
     check_param(_OWNER, "loss", loss, Options(*LOSSES))
     check_param(_OWNER, "alpha", alpha, Number(0, None))
@@ -229,7 +231,8 @@ def _validate(
     w = to_namespace(w, xp=xp, device=device)
     if loss == "poisson" and np.any(Y_host < 0):
         raise ValueError("loss='poisson' needs non-negative Y (counts or rates).")
-    spec = NetSpec(activation, COSTS[loss, out_activation], float(alpha))
+    sigmas = _activations.resolve(activation, len(coefs) - 1, _OWNER)
+    spec = NetSpec(sigmas, COSTS[loss, out_activation], float(alpha))
     return coefs, intercepts, X, Y, w, n_eff, spec
 
 

@@ -9,8 +9,6 @@ intercepts (MLPClassifier's packing order), so the L2 term is one dot product
 and an optimizer updates every parameter with a handful of vector operations.
 """
 
-import numpy as np
-
 from ._array_api import namespace_of
 
 
@@ -66,37 +64,3 @@ def as_floating(coefs, intercepts):
 def layer_units_of(coefs):
     """Layer sizes [n_features, hidden..., n_outputs] read off ``coefs``."""
     return [coefs[0].shape[0]] + [c.shape[1] for c in coefs]
-
-
-def init_bound(fan_in, fan_out, activation):
-    """Half-width of the uniform initial weights of one layer.
-
-    Glorot & Bengio (2010) for logistic, tanh and identity units,
-    sqrt(6 / (fan_in + fan_out)), with MLPClassifier's factor 2 instead of 6
-    for logistic units; He et al. (2015) for relu, sqrt(6 / fan_in), whose
-    variance 2 / fan_in keeps a relu layer's output variance from halving.
-    """
-    if activation == "relu":
-        return np.sqrt(6.0 / fan_in)
-    factor = 2.0 if activation == "logistic" else 6.0
-    return np.sqrt(factor / (fan_in + fan_out))
-
-
-def initial_params(layer_units, activation, random_state, dtype, xp=None, device=None):
-    """A flat vector of uniform random initial weights and biases.
-
-    Draws each layer's weights then its biases from ``random_state``, in
-    MLPClassifier's order, so that a logistic, tanh or identity network
-    starts from MLPClassifier's weights for the same seed.  The draws are
-    made in NumPy, then moved to ``xp`` and ``device``: the same seed gives
-    the same weights in every namespace.
-    """
-    coefs, intercepts = [], []
-    for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
-        bound = init_bound(fan_in, fan_out, activation)
-        coefs.append(random_state.uniform(-bound, bound, (fan_in, fan_out)))
-        intercepts.append(random_state.uniform(-bound, bound, fan_out))
-    flat = pack(coefs, intercepts)
-    if xp is None:
-        return flat.astype(dtype)
-    return xp.asarray(flat, dtype=dtype, device=device)

@@ -171,7 +171,6 @@ CLASS_WEIGHT = Predicate(
 )
 
 BOOL = Options(True, False)
-HIDDEN_ACTIVATION = Options("identity", "logistic", "tanh", "relu")
 VERBOSE = Predicate(
     lambda v: isinstance(v, (bool, np.bool_, numbers.Integral)) and v >= 0,
     "a bool or an int >= 0",

@@ -26,9 +26,13 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of units of the ith hidden layer.
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='logistic'
-        Hidden activation σ.  The seed's network is 'logistic' (MLPRegressor's
-        default is 'relu').
+    activation : str or list of str, default='logistic'
+        Hidden activation σ: 'identity', 'logistic', 'tanh', 'relu' (as in
+        MLPRegressor), 'leaky_relu' (slope 0.01 below 0), 'elu' (α = 1),
+        'softplus', 'silu' (z·σ(z)) or 'gelu' (PyTorch's tanh approximation,
+        ``approximate='tanh'``); or a list or tuple with one of those per
+        hidden layer.  The seed's network is 'logistic' (MLPRegressor's default
+        is 'relu').
     solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         'sgd': mini-batch gradient descent with (Nesterov) momentum; 'adam':
         Adam; 'lbfgs': full-batch L-BFGS-B through SciPy, stopping when the

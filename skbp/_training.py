@@ -216,7 +216,7 @@ def validate(params, layer_units, spec, val):
     coefs, intercepts = unpack(params, layer_units)
     shape = (val.X.shape[0], layer_units[-1])
     Z = xp.empty(shape, dtype=params.dtype, device=device)
-    for rows, Z_chunk in chunked_logits(coefs, intercepts, val.X, spec.activation):
+    for rows, Z_chunk in chunked_logits(coefs, intercepts, val.X, spec.sigmas):
         Z[rows, :] = Z_chunk
     scratch = (xp.empty_like(Z), xp.empty_like(Z))
     loss = spec.cost.output_and_loss(Z, scratch[0], val.Y, val.w, scratch[1], xp)
@@ -256,7 +256,9 @@ class Epochs:
         self.batch_size, self.spec = batch_size, spec
         self.xp, self.device = namespace_of(X)
         n, dtype = X.shape[0], X.dtype
-        self.ws = Workspace(layer_units, batch_size, dtype, self.xp, self.device)
+        self.ws = Workspace(
+            layer_units, batch_size, dtype, self.xp, self.device, spec.sigmas
+        )
         self.order = np.arange(n)  # shuffled on the host, by random_state
         self.total_weight = n if sample_weight is None else float(sample_weight.sum())
         self.sparse = sparse.issparse(X)  # decided once, not per batch
@@ -483,7 +485,9 @@ def fit_lbfgs(
     w = to_namespace(w, xp=xp, device=device)
     # Held through a dict that is emptied at the end, so that the full-batch
     # buffers die with this call even if SciPy's objects form a cycle.
-    scratch = {"ws": Workspace(layer_units, X.shape[0], dtype, xp, device)}
+    scratch = {
+        "ws": Workspace(layer_units, X.shape[0], dtype, xp, device, spec.sigmas)
+    }
     history = History()
 
     def on_device(theta):

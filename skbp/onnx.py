@@ -93,6 +93,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "pip install skl2onnx onnxruntime"
     ) from exc
 
+from ._activations import per_layer
 from ._classifier import BackpropClassifier
 from ._regressor import BackpropRegressor
 
@@ -135,21 +136,26 @@ def _logits(model, X, dtype, opv):
         X = OnnxCast(X, to=TensorProto.FLOAT, op_version=opv)
     A = X
     last = len(model.coefs_) - 1
+    names = per_layer(model.activation, last)
     for l, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
         W = np.asarray(W, dtype=dtype)
         b = np.asarray(b, dtype=dtype).reshape(1, -1)
         Z = OnnxAdd(OnnxMatMul(A, W, op_version=opv), b, op_version=opv)
         if l == last:
             return Z
-        if model.activation == "identity":
-            A = Z
-        elif model.activation in _HIDDEN:
-            A = _HIDDEN[model.activation](Z, op_version=opv)
-        else:
-            raise NotImplementedError(
-                f"skbp.onnx cannot convert hidden activation {model.activation!r}; "
-                f"it converts 'identity' and {sorted(_HIDDEN)}."
-            )
+        A = _hidden(names[l], Z, opv)
+
+
+def _hidden(activation, Z, opv):
+    """The graph of a = σ(z) for one hidden layer."""
+    if activation == "identity":
+        return Z
+    if isinstance(activation, str) and activation in _HIDDEN:
+        return _HIDDEN[activation](Z, op_version=opv)
+    raise NotImplementedError(
+        f"skbp.onnx cannot convert hidden activation {activation!r}; "
+        f"it converts 'identity' and {sorted(_HIDDEN)}."
+    )
 
 
 def _classes_initializer(scope, container, model):

@@ -1001,3 +1001,37 @@ def test_loss_and_gradients_float32_and_numpy_weights(name, Y_in):
     for g, w in zip(g_coefs + g_ints, w_coefs + w_ints):
         assert_lives_with(g, Xp)
         np.testing.assert_allclose(to_numpy(g), w, rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------ activations: new names, per-layer lists
+
+ACTIVATION_CASES = [
+    "leaky_relu",
+    "elu",
+    "softplus",
+    "silu",
+    "gelu",
+    ("gelu", "tanh"),
+    ["relu", "silu"],
+]
+
+
+@pytest.mark.parametrize("name", NAMESPACES)
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+@pytest.mark.parametrize("activation", ACTIVATION_CASES, ids=str)
+@pytest.mark.parametrize("kind", KINDS)
+def test_activations_same_computation_as_numpy(kind, activation, solver, name):
+    X, y = DATA[kind]
+    hidden = (8, 5) if isinstance(activation, (list, tuple)) else (8,)
+    params = dict(hidden_layer_sizes=hidden, activation=activation)
+    with dispatch():
+        ref = make(kind, solver, **params).fit(X, y)
+        est = make(kind, solver, **params).fit(to_xp(name, X), to_xp(name, y))
+        assert_same_weights(est, ref, 1e-8)
+        assert est.n_iter_ == ref.n_iter_
+        got, want = outputs(est, to_xp(name, X)), outputs(ref, X)
+    for method in got:
+        if method == "predict" and kind == "classifier":
+            np.testing.assert_array_equal(to_numpy(got[method]), want[method])
+        else:
+            assert_close(got[method], want[method], atol=1e-7)

@@ -38,10 +38,13 @@ ESTIMATORS = [
         loss="log_loss", solver="sgd", activation="relu", learning_rate="adaptive"
     ),
     BackpropClassifier(activation="tanh", class_weight="balanced", alpha=0.01),
+    BackpropClassifier((10, 5), ["gelu", "leaky_relu"]),
     BackpropRegressor(),  # the defaults
     BackpropRegressor(solver="sgd", learning_rate_init=0.01),
     BackpropRegressor(solver="lbfgs"),
     BackpropRegressor(loss="poisson"),  # declares positive_only targets
+    BackpropRegressor((6, 4), ("silu", "elu")),
+    BackpropRegressor(activation="softplus", solver="lbfgs"),
 ]
 
 

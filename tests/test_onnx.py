@@ -157,6 +157,17 @@ def test_classifier_hidden_activations_and_depths(kind, activation, hidden):
     assert_allclose(proba, model.predict_proba(X), rtol=TOL, atol=TOL)
 
 
+@pytest.mark.parametrize("activation", [("tanh", "relu"), ("identity", "logistic")])
+@pytest.mark.parametrize("kind", ["softmax", "binary"])
+def test_classifier_per_layer_activations(kind, activation):
+    model = classifier(kind, activation, (8, 6))
+    X = data(seed=2)
+    check_margins(model, X)
+    label, proba = run(to_onnx(model, X[:1], options={"zipmap": False}), X)
+    assert_array_equal(label, model.predict(X))
+    assert_allclose(proba, model.predict_proba(X), rtol=TOL, atol=TOL)
+
+
 def test_classifier_output_class_labels():
     model = classifier("strings")
     X = data(seed=3)

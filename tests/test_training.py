@@ -12,7 +12,9 @@ from sklearn.metrics import accuracy_score, recall_score
 from sklearn.neural_network import MLPClassifier
 
 from skbp import BackpropClassifier
-from skbp._network import init_bound, initial_params, pack, unpack
+from skbp._init import auto_bound as init_bound
+from skbp._init import initial_params
+from skbp._network import pack, unpack
 
 quiet = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

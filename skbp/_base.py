@@ -41,6 +41,7 @@ from ._params import (
     check_param,
 )
 from ._rollback import atomic
+from ._stopping import best_score
 from ._targets import check_sample_weight
 from ._training import Settings, Validation, fit_lbfgs, fit_loop, holdout
 
@@ -237,7 +238,7 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
             self.best_validation_score_ = (
                 history.best_score
                 if self.early_stopping
-                else max(self.validation_scores_)
+                else best_score(self.validation_scores_)
             )
 
     def _settings(self):

@@ -90,7 +90,8 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         Nesterov's momentum for 'sgd'.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified), stop when
-        the validation accuracy stalls and restore the best weights.
+        the validation accuracy stalls and restore the best weights (sgd,
+        adam; 'lbfgs' holds nothing out, as in MLPClassifier).
     validation_fraction : float, default=0.1
         Share held out for early stopping, in [0, 1).
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -131,7 +132,9 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
     loss_ : float
         The loss at the end of training (L2 term included).
     best_loss_ : float or None
-        Lowest training loss seen (None with early stopping).
+        Lowest training loss seen; None with ``early_stopping=True``, whatever
+        the solver.  (MLPClassifier sets it for 'sgd' and 'adam' only; here
+        'lbfgs' keeps the lowest loss of its iterations.)
     loss_curve_ : list of float
         Loss after each epoch (each L-BFGS iteration for 'lbfgs').
     validation_scores_ : list of float or None
@@ -533,10 +536,13 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         return "softmax" if self.loss == "log_loss" and multiclass else "logistic"
 
     def _scorer(self, y, sample_weight):
-        """Validation accuracy of logits against labels ``y`` (on the host)."""
+        """Validation accuracy of logits against labels ``y`` (on the host);
+        NaN where a logit is NaN (argmax would silently read class 0)."""
 
         def accuracy(Z):
             xp, _ = namespace_of(Z)
+            if bool(xp.any(xp.isnan(Z))):  # overflowed logits name no class
+                return np.nan
             if self._multilabel:
                 predicted = _positive(Z, xp)
             else:

@@ -73,7 +73,8 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         Nesterov's momentum for 'sgd'.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data, stop when its R² stalls
-        and restore the best weights.
+        and restore the best weights (sgd, adam; 'lbfgs' holds nothing out,
+        as in MLPRegressor).
     validation_fraction : float, default=0.1
         Share held out for early stopping, in [0, 1).
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -107,7 +108,9 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
     loss_ : float
         The loss at the end of training (L2 term included).
     best_loss_ : float or None
-        Lowest training loss seen (None with early stopping).
+        Lowest training loss seen; None with ``early_stopping=True``, whatever
+        the solver.  (MLPRegressor sets it for 'sgd' and 'adam' only; here
+        'lbfgs' keeps the lowest loss of its iterations.)
     loss_curve_ : list of float
         Loss after each epoch (each L-BFGS iteration for 'lbfgs').
     validation_scores_ : list of float or None
@@ -335,11 +338,14 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         return "exp" if self.loss == "poisson" else "identity"
 
     def _scorer(self, y, sample_weight):
-        """Validation R² of the predicted values against ``y``."""
+        """Validation R² of the predicted values against ``y``; NaN where a
+        prediction is not finite."""
 
         def r2(Z):
             xp, _ = namespace_of(Z)
             predicted = to_numpy(self._cost().values(Z, xp))
+            if not np.isfinite(predicted).all():  # e.g. exp overflowed (poisson)
+                return np.nan  # as MLPRegressor: no score, so no progress
             if y.ndim == 1:
                 predicted = predicted[:, 0]
             return r2_score(y, predicted, sample_weight=sample_weight)

@@ -9,7 +9,9 @@ import numpy as np
 def atomic(method):
     """Undo a training call that fails: the model stays as it was before it.
 
-    Divergence, bad validation data, an impossible split: a first fit that
+    Divergence, bad validation data, an impossible split, Ctrl-C before a
+    first epoch of the call completed (``KeyboardInterrupt``, which is why
+    every exception is caught, not only ``Exception``): a first fit that
     fails leaves the model unfitted, and a warm-start or partial_fit call
     leaves the weights and optimizer state of the last successful call.
     Training never changes arrays in place across calls (it packs the weights
@@ -23,7 +25,7 @@ def atomic(method):
         saved = {k: _snapshot(v) for k, v in vars(self).items() if k not in params}
         try:
             return method(self, *args, **kwargs)
-        except Exception:
+        except BaseException:
             for name in [k for k in vars(self) if k not in params]:
                 delattr(self, name)
             vars(self).update(saved)

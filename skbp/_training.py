@@ -32,7 +32,7 @@ from ._backprop import Workspace, backprop, chunked_logits
 from ._callbacks import NO_MONITOR
 from ._costs import normalised_weights
 from ._network import unpack
-from ._stopping import Stopping
+from ._stopping import Stopping, best_score
 from ._warnings import warn
 
 #: Below this many multiply-adds in a mini-batch's largest layer, a second
@@ -165,6 +165,15 @@ class History:
     best_score: object = None
     no_improvement_count: int = 0
 
+    def add(self, loss, score, val_loss, samples=0):
+        """One completed epoch (L-BFGS iteration), validation included."""
+        self.n_iter += 1
+        self.samples_seen += samples
+        self.losses.append(loss)
+        if score is not None:
+            self.scores.append(score)
+            self.val_losses.append(val_loss)
+
 
 def holdout(X, y, Y, sample_weight, fraction, rng, stratify):
     """Split off ``fraction`` of the rows for early stopping.
@@ -260,7 +269,6 @@ class Epochs:
             layer_units, batch_size, dtype, self.xp, self.device, spec.sigmas
         )
         self.order = np.arange(n)  # shuffled on the host, by random_state
-        self.total_weight = n if sample_weight is None else float(sample_weight.sum())
         self.sparse = sparse.issparse(X)  # decided once, not per batch
         self.on_numpy = is_numpy(X)
         empty = lambda cols, dt: self.xp.empty(  # noqa: E731
@@ -277,22 +285,24 @@ class Epochs:
         """One pass over the data (run_single_epoch); updates ``params`` in place.
 
         Returns the epoch's loss: the batches' losses averaged with the
-        batches' weights.  The losses add up on the device and are read once,
-        at the epoch's end, so the loop never waits for the host; a
-        non-finite loss or weights then raise DivergenceError.
+        batches' row counts, as MLPClassifier does (with sample weights too:
+        each batch's loss is already its weighted mean).  The losses add up
+        on the device and are read once, at the epoch's end, so the loop
+        never waits for the host; a non-finite loss or weights then raise
+        DivergenceError.
         """
         if shuffle:
             rng.shuffle(self.order)  # the same draws as sklearn.utils.shuffle
         order = self._device_order()
-        total = 0.0
+        total, rows = 0.0, 0
         for start in range(0, self.X.shape[0], self.batch_size):
             stop = min(start + self.batch_size, self.X.shape[0])
             X_b, Y_b, w, n_eff = self._gather(start, stop, order, shuffle)
             if n_eff == 0:  # only zero-weight samples: nothing to learn
                 continue
             loss = train_step(params, X_b, Y_b, w, n_eff, self.spec, self.ws, optimizer)
-            total = total + loss * n_eff
-        total = float(total) / self.total_weight
+            total, rows = total + loss * (stop - start), rows + (stop - start)
+        total = float(total) / rows
         if not (math.isfinite(total) and math.isfinite(float(self.xp.sum(params)))):
             raise DivergenceError(f"non-finite loss ({total}) or weights in an epoch")
         return total
@@ -363,7 +373,9 @@ def fit_loop(
     followed by validation (when ``val``), the optimizer's end-of-epoch
     schedule, the progress line and the stopping rule.  With early stopping
     the best weights of this call are restored at the end.  Ctrl-C ends the
-    loop with a warning, keeping what was learned.
+    loop with a warning, keeping what was learned (as MLPClassifier) — once
+    an epoch has completed; before that there is nothing to keep, and the
+    KeyboardInterrupt goes on to the estimator, which rolls the call back.
 
     Parameters
     ----------
@@ -419,6 +431,8 @@ def fit_loop(
                     )
     except KeyboardInterrupt:  # as MLPClassifier: keep what was learned
         monitor.close()
+        if history.n_iter == 0:
+            raise
         warn("Training interrupted by user.")
     if settings.early_stopping:
         _inplace.copy(stopping.best_params, params)
@@ -442,14 +456,10 @@ def _epoch(
             f"{settings.learning_rate_init}) or scale X (e.g. with StandardScaler). "
             "The model was left as it was before this call."
         ) from None
-    history.n_iter += 1
-    history.samples_seen += epochs.X.shape[0]
-    history.losses.append(loss)
-    score = None
+    score = val_loss = None
     if val is not None:
         score, val_loss = validate(params, epochs.ws.layer_units, spec, val)
-        history.scores.append(score)
-        history.val_losses.append(val_loss)
+    history.add(loss, score, val_loss, samples=epochs.X.shape[0])
     optimizer.epoch_ends(samples_seen + history.samples_seen)
     if settings.verbose:
         print_progress(history, time.perf_counter() - start)
@@ -472,10 +482,12 @@ def fit_lbfgs(
     After each iteration ``params`` holds the iterate, which is then
     validated (when ``val``).  Ctrl-C ends the run at the last completed
     iterate — the best point so far, as L-BFGS's line search only accepts
-    decreases — with a warning.  Returns a History with one loss (and score)
-    per iteration.  ``monitor`` (scikit-learn's callbacks) sees one task per
-    iteration and may end the run after any, cleanly: SciPy is stopped
-    through ``StopIteration``, with no convergence warning.
+    decreases — with a warning; before a first iteration completed, the
+    KeyboardInterrupt goes on to the estimator, which rolls the call back.
+    Returns a History with one loss (and score) per iteration.  ``monitor``
+    (scikit-learn's callbacks) sees one task per iteration and may end the
+    run after any, cleanly: SciPy is stopped through ``StopIteration``, with
+    no convergence warning.
     """
     X, Y, sample_weight = data
     xp, device = namespace_of(X)
@@ -532,6 +544,8 @@ def fit_lbfgs(
                 },
             )
     except KeyboardInterrupt:  # params holds the last completed iterate
+        if not history.losses:
+            raise
         warn("Training interrupted by user.")
         result = None
     else:
@@ -542,20 +556,18 @@ def fit_lbfgs(
     _finish_lbfgs(history, result, params, layer_units, spec, settings, val)
     if result is not None and not monitor.stopped:
         _warn_lbfgs_stop(result, spec, settings)
-    history.best_loss = min(
-        [*history.losses, *([] if best_loss is None else [best_loss])]
-    )
-    history.best_score = max(history.scores) if history.scores else None
+    if not settings.early_stopping:  # None with early stopping, as for sgd/adam
+        earlier = [] if best_loss is None else [best_loss]
+        history.best_loss = min([*history.losses, *earlier])
+    history.best_score = best_score(history.scores)
     return history
 
 
 def _record_iteration(history, loss, params, layer_units, spec, settings, val):
-    history.n_iter += 1
-    history.losses.append(loss)
+    score = val_loss = None
     if val is not None:
         score, val_loss = validate(params, layer_units, spec, val)
-        history.scores.append(score)
-        history.val_losses.append(val_loss)
+    history.add(loss, score, val_loss)
     if settings.verbose:
         print_progress(history)
 

@@ -3,6 +3,7 @@
 Every error names the parameter, what it got and what is allowed.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -22,7 +23,7 @@ class InvalidParameterError(ValueError, TypeError):
     ...     BackpropClassifier(alpha=-1.0).fit([[0.0], [1.0]], [0, 1])
     ... except InvalidParameterError as error:
     ...     print(error)
-    The 'alpha' parameter of BackpropClassifier must be a float in [0, inf]; got -1.0.
+    The 'alpha' parameter of BackpropClassifier must be a float in [0, inf); got -1.0.
     """
 
 
@@ -60,7 +61,13 @@ def _same_option(value, option):
 
 
 class Number:
-    """A real (or integral) number in an interval."""
+    """A real (or integral) number in an interval.
+
+    A missing bound (None) is an open end at infinity, as in scikit-learn's
+    ``Interval``: ``Number(0, None)`` is [0, inf), which takes no ``inf``.
+    A parameter that means something at infinity (``n_iter_no_change``)
+    says so with ``Options(np.inf)``.
+    """
 
     def __init__(
         self, low=None, high=None, *, integral=False, low_open=False, high_open=False
@@ -72,7 +79,7 @@ class Number:
         kind = numbers.Integral if self.integral else numbers.Real
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind):
             return False
-        if np.isnan(value):
+        if not _finite(value):
             return False
         if self.low is not None and (
             value < self.low or (self.low_open and value == self.low)
@@ -84,11 +91,16 @@ class Number:
 
     def __str__(self):
         kind = "an int" if self.integral else "a float"
-        left = "(" if self.low_open else "["
-        right = ")" if self.high_open else "]"
+        left = "(" if self.low_open or self.low is None else "["
+        right = ")" if self.high_open or self.high is None else "]"
         low = "-inf" if self.low is None else self.low
         high = "inf" if self.high is None else self.high
         return f"{kind} in {left}{low}, {high}{right}"
+
+
+def _finite(value):
+    """Not nan nor ±inf; an int of any size is finite (no float conversion)."""
+    return isinstance(value, numbers.Integral) or math.isfinite(value)
 
 
 class Predicate:

@@ -98,7 +98,42 @@ _ONE_SCIPY_BLAS_THREAD = _SharedBlasLimit(_scipy_own_blas)
 
 
 class DivergenceError(ValueError):
-    """Training produced a non-finite loss."""
+    """Training produced a non-finite loss or weights; the fit was undone.
+
+    Raised by ``fit`` and ``partial_fit`` of both estimators, which leave the
+    model as it was before the call (a first fit leaves it unfitted).  The
+    message names what to change: ``learning_rate_init``, ``alpha``, the
+    scale of X and, for a regressor, the scale of y.  A ValueError, so
+    ``except ValueError`` catches it too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbp import BackpropRegressor, DivergenceError
+    >>> X = np.linspace(-1, 1, 20).reshape(-1, 1)
+    >>> try:
+    ...     BackpropRegressor(solver="sgd", max_iter=5).fit(X, 1e200 * X[:, 0])
+    ... except DivergenceError as error:
+    ...     print(str(error).split(". ")[0])
+    Training diverged in epoch 1: the loss became non-finite
+    """
+
+
+def _remedies(spec):
+    """What to scale after a divergence: X always, y when it holds values."""
+    advice = "scale X (e.g. with StandardScaler)"
+    output = spec.cost.out_activation
+    if output == "identity":
+        advice += (
+            " and y (e.g. TransformedTargetRegressor(regressor=..., "
+            "transformer=StandardScaler()))"
+        )
+    elif output == "exp":  # Poisson counts stay >= 0: divide, do not centre
+        advice += (
+            " and y (divide the counts by a constant, e.g. with "
+            "TransformedTargetRegressor's func and inverse_func)"
+        )
+    return advice
 
 
 def batch_size_for(batch_size, n_samples):
@@ -407,7 +442,7 @@ def fit_loop(
     try:
         with epochs.blas_threads_limited():
             for _ in range(1 if incremental else settings.max_iter):
-                monitor.begin_epoch()
+                monitor.begin_epoch(params, _so_far(history, stopping, settings))
                 stalled = _epoch(
                     params,
                     epochs,
@@ -420,7 +455,8 @@ def fit_loop(
                     history,
                     samples_seen,
                 )
-                if monitor.end_epoch(params, history.n_iter) or stalled:
+                ended = _so_far(history, stopping, settings)
+                if monitor.end_epoch(params, ended) or stalled:
                     break
             else:
                 if not incremental:
@@ -436,6 +472,12 @@ def fit_loop(
         warn("Training interrupted by user.")
     if settings.early_stopping:
         _inplace.copy(stopping.best_params, params)
+    return _so_far(history, stopping, settings)
+
+
+def _so_far(history, stopping, settings):
+    """``history`` with the stopping state as it stands: best loss and score,
+    epochs without progress (what a callback's snapshot and the end record)."""
     history.best_loss = None if settings.early_stopping else stopping.best_loss
     history.best_score = stopping.best_score if history.scores else None
     history.no_improvement_count = stopping.count
@@ -453,8 +495,8 @@ def _epoch(
         raise DivergenceError(
             f"Training diverged in epoch {history.n_iter + 1}: the loss became "
             f"non-finite. Lower learning_rate_init (now "
-            f"{settings.learning_rate_init}) or scale X (e.g. with StandardScaler). "
-            "The model was left as it was before this call."
+            f"{settings.learning_rate_init}) or alpha (now {spec.alpha}), or "
+            f"{_remedies(spec)}. The model was left as it was before this call."
         ) from None
     score = val_loss = None
     if val is not None:
@@ -524,11 +566,11 @@ def fit_lbfgs(
             settings,
             val,
         )
-        if monitor.end_epoch(params, history.n_iter):
+        if monitor.end_epoch(params, _lbfgs_so_far(history, best_loss, settings)):
             raise StopIteration
-        monitor.begin_epoch()
+        monitor.begin_epoch(params, history)
 
-    monitor.begin_epoch()
+    monitor.begin_epoch(params, _lbfgs_so_far(history, best_loss, settings))
     try:
         with _ONE_SCIPY_BLAS_THREAD:
             result = scipy.optimize.minimize(
@@ -556,9 +598,16 @@ def fit_lbfgs(
     _finish_lbfgs(history, result, params, layer_units, spec, settings, val)
     if result is not None and not monitor.stopped:
         _warn_lbfgs_stop(result, spec, settings)
-    if not settings.early_stopping:  # None with early stopping, as for sgd/adam
+    return _lbfgs_so_far(history, best_loss, settings)
+
+
+def _lbfgs_so_far(history, best_loss, settings):
+    """``history`` with the best loss (of this and earlier calls; None with
+    early stopping, as for sgd/adam) and the best score so far."""
+    history.best_loss = None
+    if not settings.early_stopping:
         earlier = [] if best_loss is None else [best_loss]
-        history.best_loss = min([*history.losses, *earlier])
+        history.best_loss = min([*history.losses, *earlier], default=None)
     history.best_score = best_score(history.scores)
     return history
 
@@ -577,9 +626,10 @@ def _finish_lbfgs(history, result, params, layer_units, spec, settings, val):
     final = history.losses[-1] if result is None else float(result.fun)
     if not (math.isfinite(float(_xp_sum(params))) and math.isfinite(final)):
         raise DivergenceError(
-            "L-BFGS produced a non-finite loss or weights. Scale X (e.g. with "
-            "StandardScaler) or raise alpha. The model was left as it was "
-            "before this call."
+            f"L-BFGS produced a non-finite loss or weights: {_remedies(spec)}, "
+            f"or change alpha (now {spec.alpha}): lower it if it is huge, raise "
+            "it if the weights grow without bound. The model was left as it "
+            "was before this call."
         )
     if not history.losses:  # stopped before a first iteration
         _record_iteration(history, final, params, layer_units, spec, settings, val)

@@ -5,6 +5,7 @@ from ._classifier import BackpropClassifier
 from ._gradient import gradient_check, loss_and_gradients
 from ._params import InvalidParameterError
 from ._regressor import BackpropRegressor
+from ._training import DivergenceError
 
 #: The types a saved skbp estimator holds beyond NumPy's and scikit-learn's:
 #: ``skops.io.load(path, trusted=TRUSTED_SKOPS_TYPES)`` loads one safely.
@@ -19,6 +20,7 @@ __all__ = [
     "TRUSTED_SKOPS_TYPES",
     "BackpropClassifier",
     "BackpropRegressor",
+    "DivergenceError",
     "InvalidParameterError",
     "gradient_check",
     "loss_and_gradients",

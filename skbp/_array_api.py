@@ -14,7 +14,9 @@ from sklearn import get_config
 from sklearn.utils._array_api import get_namespace_and_device, move_to
 
 __all__ = [
+    "as_data",
     "check_fitted_namespace",
+    "check_fitted_without_dispatch",
     "dispatch_enabled",
     "host",
     "is_numpy",
@@ -45,16 +47,31 @@ def to_numpy(array):
     """A NumPy copy (or the array itself) of any array, on the host."""
     if array is None or is_numpy(array):
         return array
-    return move_to(array, xp=np, device="cpu")
+    return move_to(as_data(array), xp=np, device="cpu")
 
 
 def host(value):
     """An array of a non-NumPy namespace (dispatch on) moved to NumPy; lists,
     pandas objects, NumPy and sparse arrays as they are."""
+    value = as_data(value)
     if value is None or is_numpy(value):
         return value
     xp, _ = namespace_of(value)
     return value if is_numpy_namespace(xp) else to_numpy(value)
+
+
+def as_data(array):
+    """``array`` without an autograd graph: a tensor that requires grad
+    (PyTorch's ``requires_grad=True``) detached, a view sharing its memory;
+    anything else as it is.
+
+    Inputs are data: skbp derives its gradients by hand, and in-place updates
+    on a tensor that records a graph are refused by PyTorch; nor should a
+    prediction hand back a graph.
+    """
+    if getattr(array, "requires_grad", False) is True:
+        return array.detach()
+    return array
 
 
 def is_numpy_namespace(xp):
@@ -76,6 +93,7 @@ def check_fitted_namespace(X, fitted, owner, method):
     scikit-learn's estimator checks look for; the weights here are a list.
     """
     if not dispatch_enabled():
+        check_fitted_without_dispatch(fitted, owner, method)
         return
     (w_xp, w_device), (X_xp, X_device) = namespace_of(fitted), namespace_of(X)
     if is_numpy_namespace(w_xp) and is_numpy_namespace(X_xp):
@@ -88,4 +106,23 @@ def check_fitted_namespace(X, fitted, owner, method):
         f"{w_xp.__name__} arrays on {w_device!r}, X is {X_xp.__name__} on "
         f"{X_device!r}. Pass X where the model was fitted, or refit it on X's "
         "namespace and device."
+    )
+
+
+def check_fitted_without_dispatch(fitted, owner, method):
+    """With dispatch off, a model must hold NumPy weights: say what happened
+    to one fitted on another namespace, and the two ways out."""
+    if dispatch_enabled() or is_numpy(fitted):
+        return
+    library = type(fitted).__module__.split(".")[0]
+    raise ValueError(
+        f"{owner}.{method}() was called with array_api_dispatch off, but the "
+        f"model's weights are {library} arrays on "
+        f"{getattr(fitted, 'device', None)!r} (fitted or moved there with "
+        "dispatch on), and with dispatch off skbp takes NumPy only. Either "
+        "turn dispatch on (sklearn.set_config(array_api_dispatch=True), or a "
+        "sklearn.config_context) and pass "
+        f"{library} arrays, or move the model to NumPy: 'from "
+        "sklearn.utils._array_api import move_estimator_to; "
+        "model = move_estimator_to(model, numpy, \"cpu\")'."
     )

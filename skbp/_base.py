@@ -21,7 +21,9 @@ from sklearn.utils.validation import (
 
 from . import _activations, _init, _network
 from ._array_api import (
+    as_data,
     check_fitted_namespace,
+    check_fitted_without_dispatch,
     dispatch_enabled,
     host,
     namespace_of,
@@ -102,6 +104,8 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         self._validate_params()
         _check_validation_arguments(X_val, y_val, sample_weight_val)
         first = not (self.warm_start and hasattr(self, "coefs_"))
+        if not first:
+            check_fitted_without_dispatch(self.coefs_[0], type(self).__name__, "fit")
         X, y, Y, sw = self._prepare(X, y, sample_weight, reset=first, classes=None)
         self._random_state = check_random_state(self.random_state)
         self._start(first, X, Y)
@@ -121,8 +125,17 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
                 "held-out data to stop on. Set early_stopping=False."
             )
         first = not hasattr(self, "coefs_")
+        if not first:
+            check_fitted_without_dispatch(
+                self.coefs_[0], type(self).__name__, "partial_fit"
+            )
         X, y, Y, sw = self._prepare(
-            X, y, sample_weight, reset=first, classes=classes if first else None
+            X,
+            y,
+            sample_weight,
+            reset=first,
+            classes=classes if first else None,
+            incremental=True,
         )
         if first:
             # One generator for the whole stream, so that successive calls
@@ -279,12 +292,14 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         """The (loss, output) pair being trained: J, BP1 and the outputs."""
         return cost_for(self.loss, self.out_activation_)
 
-    def _prepare(self, X, y, sample_weight, *, reset, classes):
+    def _prepare(self, X, y, sample_weight, *, reset, classes, incremental=False):
         """Validated X, targets y, encoded targets Y and sample weights.
 
         Everything follows X: X (and Y, for training) stay in X's namespace
         and on its device; y and the sample weights are read on the host.
+        ``incremental``: called by partial_fit (for the messages).
         """
+        X = as_data(X)
         _check_not_sparse_with_dispatch(X)
         xp, device = namespace_of(X)
         X, y = validate_data(
@@ -299,7 +314,9 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        y, Y = self._encode_targets(y, reset=reset, classes=classes)
+        y, Y = self._encode_targets(
+            y, reset=reset, classes=classes, incremental=incremental
+        )
         sw = check_sample_weight(host(sample_weight), X.shape[0])
         if sparse.issparse(X):
             X = X.tocsr()
@@ -361,6 +378,7 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
 
         X_val moves to where the training X is (the model's weights).
         """
+        X_val = as_data(X_val)
         _check_not_sparse_with_dispatch(X_val)
         xp, device = namespace_of(self.coefs_[0])
         xp_val, _ = namespace_of(X_val)
@@ -406,8 +424,10 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         """``fn(Z, xp)`` of the logits Z of X (validated here), chunk by chunk.
 
         With dispatch on, X must live where the model was fitted, and so does
-        the result.
+        the result; a tensor of X that requires grad is read as data (no
+        autograd graph reaches the result).
         """
+        X = as_data(X)
         check_fitted_namespace(X, self.coefs_[0], type(self).__name__, method)
         _check_not_sparse_with_dispatch(X)
         xp, _ = namespace_of(X)
@@ -425,16 +445,21 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
     def _map_logits(self, X, fn, n_cols, dtype=None):
         """``fn(Z, xp)`` of the logits of validated X, into one array.
 
-        Computed in the weights' floating dtype (float64 for hand-set integer
-        weights), which is also the result's unless ``dtype`` (a dtype name)
-        is given.  Extra memory beyond the result stays bounded however large
-        X is.  ``n_cols`` = 0 gives a 1-D result.
+        Computed in the dtype NumPy's promotion gives X and the weights
+        (float64 for hand-set integer weights), as MLPClassifier's ``X @ W``
+        does: float64 X through float32 weights gives float64.  That is also
+        the result's dtype unless ``dtype`` (a dtype name) is given.  Extra
+        memory beyond the result stays bounded however large X is.
+        ``n_cols`` = 0 gives a 1-D result.
         """
         coefs, intercepts = _network.as_floating(self.coefs_, self.intercepts_)
         xp, device = namespace_of(coefs[0])
-        X = _astype(X, coefs[0].dtype, xp)
+        computed = xp.result_type(X.dtype, coefs[0].dtype)
+        coefs = [xp.astype(c, computed, copy=False) for c in coefs]
+        intercepts = [xp.astype(b, computed, copy=False) for b in intercepts]
+        X = _astype(X, computed, xp)
         shape = (X.shape[0], n_cols) if n_cols else (X.shape[0],)
-        dtype = coefs[0].dtype if dtype is None else getattr(xp, dtype)
+        dtype = computed if dtype is None else getattr(xp, dtype)
         out = xp.empty(shape, dtype=dtype, device=device)
         with np.errstate(over="ignore", under="ignore"):
             for rows, Z in chunked_logits(coefs, intercepts, X, self._sigmas()):

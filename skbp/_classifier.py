@@ -6,7 +6,14 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._array_api import is_numpy, namespace_of, to_numpy
+from ._array_api import (
+    host,
+    is_numpy,
+    is_numpy_namespace,
+    namespace_of,
+    to_namespace,
+    to_numpy,
+)
 from ._base import PARAMS, BaseBackprop, stochastic_solver
 from ._params import CLASS_WEIGHT, Options
 from ._targets import (
@@ -117,7 +124,8 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,) or list of it
-        Class labels.
+        Class labels; numbers live in y's namespace and on its device (with
+        array-API dispatch on), other labels in NumPy.
     coefs_ : list of ndarray
         ``coefs_[l]`` of shape (n_units[l], n_units[l+1]): the weights from
         layer l to l+1 (input = layer 0), the seed's weight matrix transposed.
@@ -244,7 +252,10 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training rows.  float32 trains in float32, anything else in float64.
+            Training rows.  float32 trains in float32, anything else in float64;
+            predictions are computed in NumPy's promotion of X's and the
+            weights' dtypes (float64 X through a float32 model gives float64),
+            as MLPClassifier's.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a multilabel indicator matrix.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -321,10 +332,11 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
                 "every class the stream will contain, e.g. np.unique(y_all)."
             )
         if not first and classes is not None and not self._multilabel:
-            if not np.array_equal(np.unique(classes), self.classes_):
+            asked, fitted = np.unique(host(classes)), self._host_classes()
+            if not np.array_equal(asked, fitted):
                 raise ValueError(
-                    f"classes={np.unique(classes).tolist()} is not the same as on "
-                    f"the first call to partial_fit, {self.classes_.tolist()}."
+                    f"classes={asked.tolist()} is not the same as on "
+                    f"the first call to partial_fit, {fitted.tolist()}."
                 )
         return self._partial_fit(X, y, sample_weight, classes)
 
@@ -352,7 +364,7 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         check_is_fitted(self)
         if self._multilabel:
             return self._per_chunk(
-                X, _positive, len(self.classes_), "predict", dtype="int64"
+                X, _positive, self.classes_.shape[0], "predict", dtype="int64"
             )
         index = self._per_chunk(X, _class_index, 0, "predict", dtype="int64")
         return self._labels(index)
@@ -429,7 +441,7 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         return self._per_chunk(
             X,
             lambda Z, xp: self._cost().proba(Z, self._multilabel, xp),
-            len(self.classes_),
+            self.classes_.shape[0],
             "predict_proba",
         )
 
@@ -459,7 +471,7 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         return self._per_chunk(
             X,
             lambda Z, xp: self._cost().log_proba(Z, self._multilabel, xp),
-            len(self.classes_),
+            self.classes_.shape[0],
             "predict_log_proba",
         )
 
@@ -481,18 +493,34 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
     def _multilabel(self):
         return self._label_binarizer.y_type_ == "multilabel-indicator"
 
-    def _encode_targets(self, y, *, reset, classes=None, name="y"):
+    def _prepare(self, X, y, sample_weight, *, reset, classes, incremental=False):
+        """As BaseBackprop's; a new ``classes_`` then lives where y does."""
+        prepared = super()._prepare(
+            X, y, sample_weight, reset=reset, classes=classes, incremental=incremental
+        )
+        if reset:
+            self.classes_ = _labels_where(self.classes_, y)
+        return prepared
+
+    def _encode_targets(self, y, *, reset, classes=None, name="y", incremental=False):
         """Labels checked against ``classes_`` (fitted when ``reset``) and
-        their 0/1 code matrix, one column per output."""
+        their 0/1 code matrix, one column per output.  ``incremental``: y
+        comes from partial_fit (it decides the advice on unseen classes)."""
         kind = check_targets(y)
         if reset:
             multilabel = kind == "multilabel-indicator"
-            self._label_binarizer = fit_binarizer(y, None if multilabel else classes)
+            self._label_binarizer = fit_binarizer(
+                y, None if multilabel or classes is None else host(classes)
+            )
             self.classes_ = self._label_binarizer.classes_
-        self._check_known_classes(y, kind, name)
-        return y, encode(self._label_binarizer, y)
+        self._check_known_classes(y, kind, name, incremental)
+        return y, encode(self._label_binarizer.y_type_, self._host_classes(), y)
 
-    def _check_known_classes(self, y, kind, name="y"):
+    def _host_classes(self):
+        """``classes_`` as a NumPy array, wherever the model lives."""
+        return to_numpy(self.classes_)
+
+    def _check_known_classes(self, y, kind, name="y", incremental=False):
         """``y`` (named ``name`` in errors) holds only the model's classes."""
         if self._multilabel != (kind == "multilabel-indicator"):
             raise ValueError(
@@ -500,28 +528,27 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
                 f"{self._label_binarizer.y_type_!r} targets, {name} is {kind!r}."
             )
         if self._multilabel:
-            if y.shape[1] != len(self.classes_):
+            if y.shape[1] != self.classes_.shape[0]:
                 raise ValueError(
                     f"{name} has {y.shape[1]} labels; the model has "
-                    f"{len(self.classes_)}."
+                    f"{self.classes_.shape[0]}."
                 )
             return
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        classes = self._host_classes()
+        unseen = np.setdiff1d(np.unique(y), classes)
         if len(unseen):
-            hint = (
-                "; pass every class in the first call (partial_fit's classes=...)"
-                if name == "y"
-                else ""
-            )
             raise ValueError(
                 f"{name} has classes {unseen.tolist()} that are not in classes_ "
-                f"{self.classes_.tolist()}{hint}."
+                f"{classes.tolist()}{_unseen_hint(name, incremental)}."
             )
 
     def _training_weights(self, y, sw):
         """sample_weight × class_weight: the weights training averages with."""
         w = combine_weights(
-            sw, class_weights(self.class_weight, y, self.classes_, sw, self._multilabel)
+            sw,
+            class_weights(
+                self.class_weight, y, self._host_classes(), sw, self._multilabel
+            ),
         )
         if w is not None and not w.sum() > 0:
             raise ValueError(
@@ -552,14 +579,39 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         return accuracy
 
     def _labels(self, index):
-        """``classes_[index]``, in index's namespace when the labels are numbers
-        (as scikit-learn's array-API classifiers do), else in NumPy."""
+        """``classes_[index]``: numbers in index's (X's) namespace and on its
+        device, wherever ``classes_`` lives (as scikit-learn's array-API
+        classifiers do); other labels in NumPy."""
         if is_numpy(index):
-            return self.classes_[index]
-        if self.classes_.dtype.kind not in "biuf":
+            return self._host_classes()[index]
+        if is_numpy(self.classes_) and self.classes_.dtype.kind not in "biuf":
             return self.classes_[to_numpy(index)]
         xp, device = namespace_of(index)
-        return xp.take(xp.asarray(self.classes_, device=device), index, axis=0)
+        classes = to_namespace(self.classes_, xp=xp, device=device)
+        return xp.take(classes, index, axis=0)
+
+
+def _labels_where(classes, y):
+    """``classes`` (NumPy) in y's namespace and on its device when they are
+    numbers and y is an array of another namespace (dispatch on), where
+    scikit-learn's array-API classifiers keep ``classes_``; else as they are.
+    """
+    xp, device = namespace_of(y)
+    if is_numpy_namespace(xp) or classes.dtype.kind not in "biuf":
+        return classes
+    return to_namespace(classes, xp=xp, device=device)
+
+
+def _unseen_hint(name, incremental):
+    """What to do about classes of ``name`` the model was not built for."""
+    if name != "y":
+        return ""
+    if incremental:
+        return "; pass every class in the first call (partial_fit's classes=...)"
+    return (
+        "; warm_start=True continues the fitted network, whose outputs are "
+        "these classes: fit a new one (warm_start=False) to learn others"
+    )
 
 
 def _class_index(Z, xp):

@@ -222,7 +222,8 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training rows.  float32 trains in float32 (lbfgs included),
-            anything else in float64.
+            anything else in float64; predictions are computed in NumPy's
+            promotion of X's and the weights' dtypes, as MLPRegressor's.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values; non-negative for loss='poisson'.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -319,8 +320,10 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
 
     # ------------------------------------------------------------ targets
 
-    def _encode_targets(self, y, *, reset, classes=None, name="y"):
-        """y as given and as an (n, n_outputs) matrix; poisson needs y ≥ 0."""
+    def _encode_targets(self, y, *, reset, classes=None, name="y", incremental=False):
+        """y as given and as an (n, n_outputs) matrix; poisson needs y ≥ 0.
+
+        ``classes`` and ``incremental`` matter to classifiers only."""
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name=name)
         if reset:
             self._single_output = y.ndim == 1

@@ -19,10 +19,20 @@ def check_targets(y):
 
 
 def fit_binarizer(y, classes=None):
-    """A LabelBinarizer fitted on ``classes`` (or on y's labels)."""
+    """A LabelBinarizer fitted on ``classes`` (or on y's labels).
+
+    Errors name what the classes were read from: ``y``, or partial_fit's
+    ``classes``.
+    """
     binarizer = LabelBinarizer()
     binarizer.fit(y if classes is None else classes)
     if binarizer.y_type_ != "multilabel-indicator" and len(binarizer.classes_) < 2:
+        if classes is not None:
+            raise ValueError(
+                f"classes has only one class ({binarizer.classes_[0]!r}); "
+                "partial_fit's classes must list every class the stream will "
+                "contain, at least 2 (e.g. np.unique(y_all))."
+            )
         raise ValueError(
             f"y has only one class ({binarizer.classes_[0]!r}); a classifier "
             "needs samples of at least 2 classes."
@@ -30,20 +40,22 @@ def fit_binarizer(y, classes=None):
     return binarizer
 
 
-def encode(binarizer, y):
+def encode(kind, classes, y):
     """Targets as a compact 0/1 matrix of uint8, one column per output.
 
-    One column for binary y (1 for ``classes_[1]``), one per class for
-    multiclass y (one-hot), and y itself for a multilabel indicator matrix:
-    LabelBinarizer's encoding, built without its int64 intermediate.  The
-    training loop converts one mini-batch at a time to the model's dtype.
+    ``kind`` is the fitted target type (LabelBinarizer's ``y_type_``) and
+    ``classes`` the sorted labels, a NumPy array.  One column for binary y
+    (1 for ``classes[1]``), one per class for multiclass y (one-hot), and y
+    itself for a multilabel indicator matrix: LabelBinarizer's encoding,
+    built without its int64 intermediate.  The training loop converts one
+    mini-batch at a time to the model's dtype.
     """
-    if binarizer.y_type_ == "multilabel-indicator":
+    if kind == "multilabel-indicator":
         return np.asarray(y.toarray() if hasattr(y, "toarray") else y, np.uint8)
-    index = np.searchsorted(binarizer.classes_, y)
-    if len(binarizer.classes_) == 2:
+    index = np.searchsorted(classes, y)
+    if len(classes) == 2:
         return (index == 1).astype(np.uint8)[:, None]
-    Y = np.zeros((len(index), len(binarizer.classes_)), np.uint8)
+    Y = np.zeros((len(index), len(classes)), np.uint8)
     Y[np.arange(len(index)), index] = 1
     return Y
 

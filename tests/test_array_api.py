@@ -791,9 +791,10 @@ def test_to_numpy_and_to_namespace(name):
 def test_check_fitted_namespace(name):
     a = np.ones((2, 3))
     t = to_xp(name, a)
-    # Dispatch off: never raises.
-    check_fitted_namespace(a, t, "Owner", "method")
+    # Dispatch off: NumPy weights take anything; others say dispatch is off.
     check_fitted_namespace(t, a, "Owner", "method")
+    with pytest.raises(ValueError, match=r"Owner.method\(\) was called with "):
+        check_fitted_namespace(a, t, "Owner", "method")
     with dispatch():
         check_fitted_namespace(a, a, "Owner", "method")
         check_fitted_namespace(t, t, "Owner", "method")

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.utils import check_array
 
 from . import _activations, _network
-from ._array_api import host, namespace_of, to_namespace, to_numpy
+from ._array_api import as_data, host, namespace_of, to_namespace, to_numpy
 from ._backprop import NetSpec, Workspace, backprop
 from ._costs import COSTS, normalised_weights
 from ._params import (
@@ -201,6 +201,8 @@ def _validate(
             f"loss={loss!r} needs out_activation {' or '.join(map(repr, allowed))}; "
             f"got out_activation={out_activation!r}."
         )
+    # Tensors that require grad are read as data: no result carries a graph.
+    X, Y = as_data(X), as_data(Y)
     xp, device = namespace_of(X)
     X = check_array(
         X,
@@ -208,7 +210,7 @@ def _validate(
         dtype=(xp.float64, xp.float32),
         input_name="X",
     )
-    as_x = lambda a: xp.asarray(a, dtype=X.dtype, device=device)  # noqa: E731
+    as_x = lambda a: xp.asarray(as_data(a), dtype=X.dtype, device=device)  # noqa: E731
     coefs = [as_x(c) for c in coefs]
     intercepts = [as_x(b) for b in intercepts]
     _check_shapes(coefs, intercepts, X.shape[1])

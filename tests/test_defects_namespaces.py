@@ -272,3 +272,30 @@ def test_messages_name_classes_and_warm_start():
     stream = small(BackpropClassifier).partial_fit(X_CLF, y, classes=[0, 1])
     with pytest.raises(ValueError, match="partial_fit's classes="):
         stream.partial_fit(X_CLF, Y_CLF)
+
+
+@pytest.mark.parametrize("name", TORCH)
+def test_loss_and_gradients_reads_tensors_that_require_grad_as_data(name):
+    """The public gradient, on tensors a user tracks for autograd, equals
+    PyTorch autograd's own gradient of the seed's cost, and carries no graph."""
+    import torch
+
+    from skbp import loss_and_gradients
+
+    rng = np.random.RandomState(0)
+    X = torch.asarray(rng.randn(6, 3)).requires_grad_(True)
+    Y = torch.asarray(np.eye(2)[rng.randint(2, size=6)])
+    coefs = [torch.asarray(rng.randn(3, 4)), torch.asarray(rng.randn(4, 2))]
+    intercepts = [torch.asarray(rng.randn(4)), torch.asarray(rng.randn(2))]
+    for p in coefs + intercepts:
+        p.requires_grad_(True)
+    hidden = torch.sigmoid(X @ coefs[0] + intercepts[0])
+    A = torch.sigmoid(hidden @ coefs[1] + intercepts[1])
+    J = 0.5 * ((A - Y) ** 2).sum() / X.shape[0]  # the seed's cost, mean over rows
+    J.backward()
+    with dispatch():
+        loss, gW, gb = loss_and_gradients(coefs, intercepts, X, Y)
+    assert loss == pytest.approx(J.item(), rel=1e-12)
+    for mine, param in zip(gW + gb, coefs + intercepts):
+        assert not mine.requires_grad and mine.grad_fn is None
+        assert_allclose(mine.numpy(), param.grad.numpy(), rtol=1e-10, atol=1e-12)

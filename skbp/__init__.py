@@ -3,6 +3,7 @@ back-propagation, in NumPy."""
 
 from ._classifier import BackpropClassifier
 from ._gradient import gradient_check, loss_and_gradients
+from ._loss import Loss
 from ._params import InvalidParameterError
 from ._regressor import BackpropRegressor
 from ._training import DivergenceError
@@ -22,6 +23,7 @@ __all__ = [
     "BackpropRegressor",
     "DivergenceError",
     "InvalidParameterError",
+    "Loss",
     "gradient_check",
     "loss_and_gradients",
 ]

@@ -206,7 +206,7 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
     loss += l2_penalty(params[: ws.n_coefs], spec.alpha, n_eff)
 
     matmul, dW, db = _inplace.matmul, ws.coef_grads, ws.intercept_grads
-    cost.output_error(A[-1], Y, w, E[-1], xp)  # BP1: E^(L) = ∂J/∂A ⊙ g'(Z^(L))
+    cost.output_error(Z_out, A[-1], Y, w, E[-1], xp)  # BP1: E^(L) = ∂J/∂A ⊙ g'(Z^(L))
     for l in range(len(coefs) - 1, -1, -1):
         a_l = X if l == 0 else A[l - 1]
         matmul(a_l.T, E[l], out=dW[l])  # BP3: ∂J/∂W^(l)ᵀ = A^(l)ᵀ E^(l+1)

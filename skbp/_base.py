@@ -31,7 +31,7 @@ from ._array_api import (
 )
 from ._backprop import NetSpec, chunked_logits
 from ._callbacks import CallbackSupportMixin, Monitor, with_callbacks
-from ._costs import cost_for
+from ._loss import cost_for
 from ._optimizers import SETTINGS, make_optimizer
 from ._params import (
     BOOL,
@@ -290,7 +290,11 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
 
     def _cost(self):
         """The (loss, output) pair being trained: J, BP1 and the outputs."""
-        return cost_for(self.loss, self.out_activation_)
+        return cost_for(self.loss, self.out_activation_, **self._loss_params())
+
+    def _loss_params(self):
+        """The parameters of the loss beyond its name (the regressor's)."""
+        return {}
 
     def _prepare(self, X, y, sample_weight, *, reset, classes, incremental=False):
         """Validated X, targets y, encoded targets Y and sample weights.
@@ -358,7 +362,7 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         self.best_validation_score_ = None
         self._no_improvement_count = 0
         self._optimizer = None
-        self._trained_loss = self.loss
+        self._trained_loss = self._loss_key()
 
     def _set_output(self):
         """The output layer the current ``loss`` asks for.
@@ -366,12 +370,17 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         A warm start or partial_fit after ``set_params(loss=...)`` keeps the
         weights and trains them under the new cost with its own output
         (softmax for a multiclass log-loss); the best training loss, a value
-        of the old cost, starts afresh.
+        of the old cost, starts afresh (as after a new ``huber_delta`` or
+        ``quantile``).
         """
         self.out_activation_ = self._out_activation()
-        if self._trained_loss != self.loss:
+        if self._trained_loss != self._loss_key():
             self.best_loss_ = None if self.early_stopping else np.inf
-            self._trained_loss = self.loss
+            self._trained_loss = self._loss_key()
+
+    def _loss_key(self):
+        """What defines the cost's values: the loss and its parameters."""
+        return (self.loss, self._loss_params())
 
     def _validation_data(self, X_val, y_val, sample_weight_val):
         """Checked validation data; errors name X_val, y_val, sample_weight_val.

@@ -15,7 +15,8 @@ from ._array_api import (
     to_numpy,
 )
 from ._base import PARAMS, BaseBackprop, stochastic_solver
-from ._params import CLASS_WEIGHT, Options
+from ._loss import LOSS_OBJECT, Loss
+from ._params import CLASS_WEIGHT, InvalidParameterError, Options
 from ._targets import (
     check_targets,
     class_weights,
@@ -109,10 +110,15 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         Epochs without ``tol`` improvement before stopping.
     max_fun : int, default=15000
         Cap on loss evaluations for 'lbfgs'.
-    loss : {'squared_error', 'log_loss'}, default='squared_error'
+    loss : {'squared_error', 'log_loss'} or skbp.Loss, default='squared_error'
         'squared_error': the seed's quadratic cost with sigmoid outputs on
         one-hot targets.  'log_loss': cross-entropy with softmax (multiclass)
-        or sigmoid (binary, multilabel) outputs — MLPClassifier's model.
+        or sigmoid (binary, multilabel) outputs — MLPClassifier's model.  A
+        :class:`skbp.Loss` instance: your own cost on the 0/1 indicator
+        targets, with 'logistic' outputs (probabilities as for
+        'squared_error') or 'softmax' outputs (three or more classes;
+        probabilities softmax(z)); labels are argmax z (z > 0 for binary and
+        multilabel) whatever the loss.
     class_weight : None, 'balanced' or dict, default=None
         Weights of the classes, multiplying ``sample_weight``; 'balanced' uses
         n / (n_classes · n_c), with n_c counted by sample weight.  For
@@ -484,7 +490,7 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
 
     _PARAMS = {
         **PARAMS,
-        "loss": (Options("squared_error", "log_loss"),),
+        "loss": (Options("squared_error", "log_loss"), LOSS_OBJECT),
         "class_weight": (CLASS_WEIGHT,),
     }
     _stratify = property(lambda self: not self._multilabel)
@@ -558,8 +564,11 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         return w
 
     def _out_activation(self):
-        """Softmax for a multiclass log-loss; else one sigmoid per output."""
+        """Softmax for a multiclass log-loss; else one sigmoid per output; a
+        Loss's own output where it has a meaning for these targets."""
         multiclass = self.n_outputs_ > 1 and not self._multilabel
+        if isinstance(self.loss, Loss):
+            return _user_output(self.loss, multiclass)
         return "softmax" if self.loss == "log_loss" and multiclass else "logistic"
 
     def _scorer(self, y, sample_weight):
@@ -611,6 +620,28 @@ def _unseen_hint(name, incremental):
     return (
         "; warm_start=True continues the fitted network, whose outputs are "
         "these classes: fit a new one (warm_start=False) to learn others"
+    )
+
+
+def _user_output(loss, multiclass):
+    """A Loss's output, if the classifier can read classes from it.
+
+    Softmax needs one column per class summing to one: three or more classes
+    (binary targets are one 0/1 column; labels are independent).
+    """
+    out = loss.output_activation
+    if out == "logistic" or (out == "softmax" and multiclass):
+        return out
+    need = (
+        "three or more classes (binary targets are one column, multilabel "
+        "labels are independent); use output_activation='logistic'"
+        if out == "softmax"
+        else "output_activation 'logistic' or 'softmax' (classes are read from "
+        "probabilities); use BackpropRegressor for 'identity' and 'exp'"
+    )
+    raise InvalidParameterError(
+        f"The 'loss' parameter of BackpropClassifier got {loss!r} with "
+        f"output_activation={out!r}, which needs {need}."
     )
 
 

@@ -5,7 +5,8 @@ error (``delta``) side by side, each cost here holds, in one place:
 
 - ``output_and_loss``: the output a^(L) = g(z^(L)) and the cost J, averaged
   over rows;
-- ``output_error``: the seed's (BP1), ε^(L) = ∂J/∂z^(L);
+- ``output_error``: the seed's (BP1), ε^(L) = ∂J/∂z^(L), from the logits z,
+  the outputs a and the targets y;
 - what the estimator returns from the logits: class probabilities
   (``log_proba``, ``proba``) or predicted values (``values``).
 
@@ -29,7 +30,9 @@ stay finite for huge logits.
   Poisson deviance), ε = a − y.
 
 Where the output is the cost's canonical link (the last four) g'(z) cancels
-in BP1; under the seed's quadratic cost with a sigmoid it stays.
+in BP1; under the seed's quadratic cost with a sigmoid it stays.  The robust
+regression costs live in ``_robust_costs``, a user's ``skbp.Loss`` is adapted
+to this protocol in ``_loss``, and ``_loss.cost_for`` looks every pair up.
 
 Every method takes the arrays' namespace ``xp`` and writes into the given
 buffers through ``_inplace``, so one implementation serves NumPy, PyTorch,
@@ -202,7 +205,7 @@ class _Quadratic:
         _inplace.subtract(A, Y, scratch)
         return 0.5 * _average(_inplace.row_dot(scratch, scratch, xp), w, xp)
 
-    def output_error(self, A, Y, w, delta, xp):
+    def output_error(self, Z, A, Y, w, delta, xp):
         """(BP1) ε^(L) = (a − y) ⊙ g'(z): the output's derivative stays.
 
         May overwrite the outputs ``A``, read here for the last time.
@@ -215,7 +218,7 @@ class _Quadratic:
 class _Canonical:
     """A cost whose output is its canonical link: g' cancels in BP1."""
 
-    def output_error(self, A, Y, w, delta, xp):
+    def output_error(self, Z, A, Y, w, delta, xp):
         """(BP1) ε^(L) = a − y."""
         _inplace.subtract(A, Y, delta)
         _weigh_rows(delta, w)
@@ -283,15 +286,3 @@ COSTS = {
         ExpPoisson(),
     )
 }
-
-
-def cost_for(loss, out_activation):
-    """The cost object of a (loss, output activation) pair."""
-    try:
-        return COSTS[loss, out_activation]
-    except KeyError:
-        pairs = ", ".join(f"({lo!r}, {out!r})" for lo, out in COSTS)
-        raise ValueError(
-            f"loss={loss!r} with out_activation={out_activation!r} is not a cost "
-            f"skbp defines; the pairs are {pairs}."
-        ) from None

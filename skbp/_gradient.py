@@ -6,8 +6,11 @@ from sklearn.utils import check_array
 from . import _activations, _network
 from ._array_api import as_data, host, namespace_of, to_namespace, to_numpy
 from ._backprop import NetSpec, Workspace, backprop
-from ._costs import COSTS, normalised_weights
+from ._costs import normalised_weights
+from ._loss import LOSS_OBJECT, LOSSES, PAIRS, Loss, cost_for, default_output
 from ._params import (
+    OPEN_UNIT,
+    POSITIVE_FINITE,
     InvalidParameterError,
     Number,
     Options,
@@ -15,8 +18,7 @@ from ._params import (
 )
 
 _OWNER = "loss_and_gradients"
-LOSSES = tuple(dict.fromkeys(loss for loss, _ in COSTS))
-OUTPUTS = tuple(dict.fromkeys(out for _, out in COSTS))
+OUTPUTS = tuple(dict.fromkeys(out for _, out in PAIRS))
 
 
 def loss_and_gradients(
@@ -26,10 +28,12 @@ def loss_and_gradients(
     Y,
     *,
     activation="logistic",
-    out_activation="logistic",
+    out_activation=None,
     loss="squared_error",
     alpha=0.0,
     sample_weight=None,
+    huber_delta=1.0,
+    quantile=0.5,
 ):
     """Loss of a network on (X, Y) and its exact gradient, by back-propagation.
 
@@ -54,19 +58,31 @@ def loss_and_gradients(
         Hidden activation σ: 'identity', 'logistic', 'tanh', 'relu',
         'leaky_relu', 'elu', 'softplus', 'silu' or 'gelu', or a list or
         tuple with one per hidden layer (``len(coefs) - 1`` entries).
-    out_activation : {'logistic', 'softmax', 'identity', 'exp'}, default='logistic'
-        Output activation g.
-    loss : {'squared_error', 'log_loss', 'poisson'}, default='squared_error'
+    out_activation : {'logistic', 'softmax', 'identity', 'exp'}, default=None
+        Output activation g.  None: 'logistic' for 'squared_error' and
+        'log_loss', the one output the other losses allow ('exp' for
+        'poisson', 'identity' for the robust losses), a ``Loss``'s own
+        ``output_activation`` (which an explicit value must equal).
+    loss : {'squared_error', 'log_loss', 'poisson', 'absolute_error', \
+            'huber', 'quantile'} or skbp.Loss, default='squared_error'
         ``'squared_error'``: the seed's J = ½‖a − y‖² summed over outputs
         (any output but exp).  ``'log_loss'``: cross-entropy (a logistic or
         softmax output).  ``'poisson'``: half the Poisson deviance with an
-        exp output, Y ≥ 0.  Each is averaged over samples, weighted by
-        ``sample_weight``; ``skbp._costs`` holds each (loss, output) pair.
+        exp output, Y ≥ 0.  ``'absolute_error'`` Σ|a − y|, ``'huber'`` and
+        ``'quantile'`` (pinball): identity output.  A :class:`skbp.Loss`
+        instance: your own cost.  Each is averaged over samples, weighted by
+        ``sample_weight``; ``skbp._costs`` and ``skbp._robust_costs`` hold
+        each (loss, output) pair.
     alpha : float, default=0.0
         L2 strength: adds alpha / (2 n) Σ_l ‖coefs[l]‖², biases not decayed,
         with n the number of samples or the sum of ``sample_weight``.
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative weights of the samples.
+    huber_delta : float > 0, default=1.0
+        δ of ``loss='huber'``: ½ d² for |d| ≤ δ, δ(|d| − ½δ) beyond.
+        Validated whatever the loss.
+    quantile : float in (0, 1), default=0.5
+        q of ``loss='quantile'``.  Validated whatever the loss.
 
     Returns
     -------
@@ -99,6 +115,8 @@ def loss_and_gradients(
         loss,
         alpha,
         sample_weight,
+        huber_delta,
+        quantile,
     )
     xp, device = namespace_of(X)
     params = _network.pack(coefs, intercepts, dtype=X.dtype)
@@ -136,8 +154,9 @@ def gradient_check(coefs, intercepts, X, Y, *, eps=1e-6, **kwargs):
     eps : float, default=1e-6
         The step of the central differences.
     **kwargs :
-        activation, out_activation, loss, alpha, sample_weight: as for
-        :func:`loss_and_gradients`.
+        activation, out_activation, loss, alpha, sample_weight, huber_delta,
+        quantile: as for :func:`loss_and_gradients`.  A :class:`skbp.Loss`
+        sees float64 NumPy arrays here.
 
     Returns
     -------
@@ -188,19 +207,28 @@ def _central_difference(theta, k, eps, units, X, Y, kwargs):
 
 
 def _validate(
-    coefs, intercepts, X, Y, activation, out_activation, loss, alpha, sample_weight
+    coefs,
+    intercepts,
+    X,
+    Y,
+    activation,
+    out_activation,
+    loss,
+    alpha,
+    sample_weight,
+    huber_delta,
+    quantile,
 ):
     """Checked arrays and options for ``loss_and_gradients``."""
     check_param(_OWNER, "activation", activation, _activations.ACTIVATION)
+    check_param(_OWNER, "loss", loss, Options(*LOSSES), LOSS_OBJECT)
+    if out_activation is None:
+        out_activation = default_output(loss)
     check_param(_OWNER, "out_activation", out_activation, Options(*OUTPUTS))
-    check_param(_OWNER, "loss", loss, Options(*LOSSES))
     check_param(_OWNER, "alpha", alpha, Number(0, None))
-    if (loss, out_activation) not in COSTS:
-        allowed = [out for lo, out in COSTS if lo == loss]
-        raise InvalidParameterError(
-            f"loss={loss!r} needs out_activation {' or '.join(map(repr, allowed))}; "
-            f"got out_activation={out_activation!r}."
-        )
+    check_param(_OWNER, "huber_delta", huber_delta, POSITIVE_FINITE)
+    check_param(_OWNER, "quantile", quantile, OPEN_UNIT)
+    _check_pair(loss, out_activation)
     # Tensors that require grad are read as data: no result carries a graph.
     X, Y = as_data(X), as_data(Y)
     xp, device = namespace_of(X)
@@ -234,8 +262,22 @@ def _validate(
     if loss == "poisson" and np.any(Y_host < 0):
         raise ValueError("loss='poisson' needs non-negative Y (counts or rates).")
     sigmas = _activations.resolve(activation, len(coefs) - 1, _OWNER)
-    spec = NetSpec(sigmas, COSTS[loss, out_activation], float(alpha))
+    cost = cost_for(loss, out_activation, huber_delta=huber_delta, quantile=quantile)
+    spec = NetSpec(sigmas, cost, float(alpha))
     return coefs, intercepts, X, Y, w, n_eff, spec
+
+
+def _check_pair(loss, out_activation):
+    """The output must be one the loss is defined with (a Loss's own)."""
+    if isinstance(loss, Loss):
+        allowed = [loss.output_activation]
+    else:
+        allowed = [out for lo, out in PAIRS if lo == loss]
+    if out_activation not in allowed:
+        raise InvalidParameterError(
+            f"loss={loss!r} needs out_activation {' or '.join(map(repr, allowed))}; "
+            f"got out_activation={out_activation!r}."
+        )
 
 
 def _check_shapes(coefs, intercepts, n_features):

@@ -187,3 +187,10 @@ VERBOSE = Predicate(
     lambda v: isinstance(v, (bool, np.bool_, numbers.Integral)) and v >= 0,
     "a bool or an int >= 0",
 )
+#: A finite float > 0 (``huber_delta``).
+POSITIVE_FINITE = Predicate(
+    lambda v: Number(0, None, low_open=True).accepts(v) and bool(np.isfinite(v)),
+    "a finite float > 0",
+)
+#: A float strictly between 0 and 1 (``quantile``).
+OPEN_UNIT = Number(0, 1, low_open=True, high_open=True)

@@ -8,7 +8,11 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._array_api import namespace_of, to_numpy
 from ._base import PARAMS, BaseBackprop, stochastic_solver
-from ._params import Options
+from ._loss import LOSS_OBJECT, Loss
+from ._params import OPEN_UNIT, POSITIVE_FINITE, Options
+
+#: The regressor's built-in losses.
+LOSSES = ("squared_error", "poisson", "absolute_error", "huber", "quantile")
 
 
 class BackpropRegressor(RegressorMixin, BaseBackprop):
@@ -85,12 +89,25 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         Epochs without ``tol`` improvement before stopping.
     max_fun : int, default=15000
         Cap on loss evaluations for 'lbfgs'.
-    loss : {'squared_error', 'poisson'}, default='squared_error'
+    loss : {'squared_error', 'poisson', 'absolute_error', 'huber', \
+            'quantile'} or skbp.Loss, default='squared_error'
         'squared_error': the seed's J = ½‖a − y‖², summed over outputs, with
         an identity output.  'poisson': half the Poisson deviance
         Σ y log(y/μ) − y + μ with an exp output μ = e^z (a log link); y must
         be non-negative.  Both as MLPRegressor, except that MLPRegressor
-        reports the squared error averaged over outputs.
+        reports the squared error averaged over outputs.  With an identity
+        output, robust to outliers in y: 'absolute_error' Σ|a − y| (predicts
+        the median), 'huber' (½ d² within ``huber_delta`` of the target,
+        linear beyond; PyTorch's HuberLoss); and 'quantile', the pinball
+        loss of ``quantile`` q (predictions with about q of the targets
+        below them).  A :class:`skbp.Loss` instance: your own cost; the
+        predictions are its outputs g(z).  Every loss is summed over outputs
+        and averaged over (weighted) rows (the user guide's "Losses").
+    huber_delta : float, default=1.0
+        δ of loss='huber', in the units of y: finite, > 0.  Validated
+        whatever the loss.
+    quantile : float, default=0.5
+        q of loss='quantile', in (0, 1).  Validated whatever the loss.
 
     Attributes
     ----------
@@ -104,7 +121,8 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
     n_outputs_ : int
         Number of outputs.
     out_activation_ : str
-        'identity' (squared_error) or 'exp' (poisson).
+        'exp' for poisson, a ``Loss``'s own ``output_activation``, else
+        'identity'.
     loss_ : float
         The loss at the end of training (L2 term included).
     best_loss_ : float or None
@@ -149,7 +167,12 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
     True
     """
 
-    _PARAMS = {**PARAMS, "loss": (Options("squared_error", "poisson"),)}
+    _PARAMS = {
+        **PARAMS,
+        "loss": (Options(*LOSSES), LOSS_OBJECT),
+        "huber_delta": (POSITIVE_FINITE,),
+        "quantile": (OPEN_UNIT,),
+    }
     _y_numeric = True
     _stratify = False
 
@@ -180,6 +203,8 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         n_iter_no_change=10,
         max_fun=15000,
         loss="squared_error",
+        huber_delta=1.0,
+        quantile=0.5,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -205,6 +230,8 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.loss = loss
+        self.huber_delta = huber_delta
+        self.quantile = quantile
 
     def fit(
         self,
@@ -287,7 +314,7 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         return self._partial_fit(X, y, sample_weight)
 
     def predict(self, X):
-        """Predicted values: the identity or exp of the output logits.
+        """Predicted values: the outputs g(z) (the identity, or exp for poisson).
 
         Parameters
         ----------
@@ -338,7 +365,12 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         return sw
 
     def _out_activation(self):
+        if isinstance(self.loss, Loss):
+            return self.loss.output_activation
         return "exp" if self.loss == "poisson" else "identity"
+
+    def _loss_params(self):
+        return {"huber_delta": self.huber_delta, "quantile": self.quantile}
 
     def _scorer(self, y, sample_weight):
         """Validation R² of the predicted values against ``y``; NaN where a

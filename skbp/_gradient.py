@@ -270,9 +270,14 @@ def _validate(
 def _check_pair(loss, out_activation):
     """The output must be one the loss is defined with (a Loss's own)."""
     if isinstance(loss, Loss):
-        allowed = [loss.output_activation]
-    else:
-        allowed = [out for lo, out in PAIRS if lo == loss]
+        if out_activation != loss.output_activation:
+            raise InvalidParameterError(
+                f"loss={loss!r} has output_activation="
+                f"{loss.output_activation!r}; out_activation={out_activation!r} "
+                "differs. Leave out_activation out (None) to take the loss's."
+            )
+        return
+    allowed = [out for lo, out in PAIRS if lo == loss]
     if out_activation not in allowed:
         raise InvalidParameterError(
             f"loss={loss!r} needs out_activation {' or '.join(map(repr, allowed))}; "

@@ -18,8 +18,11 @@ the estimator's own output functions of the logits z:
   [σ(−z), σ(z)] for binary models, σ(z) per label for multilabel models,
   and softmax(log σ(z)) = σ(z_j) / Σ_k σ(z_k), the normalised sigmoids, for
   the default multiclass model (quadratic cost, logistic outputs);
-- regressor: z, or e^z for ``loss="poisson"``, of shape (N, n_outputs)
-  (N × 1 for a single output, as skl2onnx's MLPRegressor).
+- regressor: z (``loss="squared_error"``, the robust losses), or e^z for
+  ``loss="poisson"`` -- a :class:`skbp.Loss`'s output g(z) for any of its
+  four output activations -- of shape (N, n_outputs) (N × 1 for a single
+  output, as skl2onnx's MLPRegressor).  A classifier trained with a
+  ``skbp.Loss`` exports as its 'logistic' or 'softmax' output says.
 
 The classifier accepts the options skl2onnx's MLPClassifier converter does:
 ``zipmap`` (True, the default: probabilities as a list of dicts; False: one
@@ -285,7 +288,8 @@ def convert_backprop_regressor(scope, operator, container):
     """skl2onnx converter of :class:`~skbp.BackpropRegressor`.
 
     Writes the forward pass and its output function (identity, or exp for
-    ``loss="poisson"``) into the graph.  Registered by ``import skbp.onnx``.
+    ``loss="poisson"``, or a ``skbp.Loss``'s logistic or softmax) into the
+    graph.  Registered by ``import skbp.onnx``.
 
     Parameters
     ----------
@@ -319,14 +323,19 @@ def convert_backprop_regressor(scope, operator, container):
     dtype = _float_dtype(operator.inputs[0].type)
     name = operator.outputs[0].full_name
     Z = _logits(model, operator.inputs[0], dtype, opv)
-    if model.out_activation_ == "exp":
+    out = model.out_activation_
+    if out == "exp":
         Y = OnnxExp(Z, op_version=opv, output_names=[name])
-    elif model.out_activation_ == "identity":
+    elif out == "identity":
         Y = OnnxIdentity(Z, op_version=opv, output_names=[name])
+    elif out == "logistic":  # a skbp.Loss's output
+        Y = OnnxSigmoid(Z, op_version=opv, output_names=[name])
+    elif out == "softmax":
+        Y = OnnxSoftmax(Z, axis=1, op_version=opv, output_names=[name])
     else:
         raise NotImplementedError(
-            f"skbp.onnx cannot convert out_activation_ {model.out_activation_!r}; "
-            "it converts 'identity' and 'exp'."
+            f"skbp.onnx cannot convert out_activation_ {out!r}; it converts "
+            "'identity', 'exp', 'logistic' and 'softmax'."
         )
     Y.add_to(scope, container)
 

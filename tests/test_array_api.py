@@ -940,6 +940,9 @@ COSTS = [
     ("log_loss", "softmax"),
     ("log_loss", "logistic"),
     ("poisson", "exp"),
+    ("absolute_error", "identity"),
+    ("huber", "identity"),
+    ("quantile", "identity"),
 ]
 
 

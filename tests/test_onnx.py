@@ -22,6 +22,7 @@ from sklearn.datasets import load_digits
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import skbp
 import skbp.onnx
 from skbp import BackpropClassifier, BackpropRegressor
 
@@ -256,6 +257,69 @@ def test_regressor_in_a_pipeline():
     X_test = data(seed=7) * 10 + 3
     (values,) = run(to_onnx(pipe, X_test[:1]), X_test)
     assert_allclose(values[:, 0], pipe.predict(X_test), rtol=TOL, atol=TOL)
+
+
+# ------------------------------------------------ robust and user losses
+
+
+class LogCosh(skbp.Loss):
+    output_activation = "identity"
+
+    def loss(self, Y, A):
+        D = A - Y
+        return np.sum(np.logaddexp(D, -D) - np.log(2.0), axis=1)
+
+    def output_error(self, Y, A, Z):
+        return np.tanh(A - Y)
+
+
+class Quadratic(skbp.Loss):
+    """½‖a − y‖² on the output the subclass names (BP1 with g' from a)."""
+
+    output_activation = "logistic"
+
+    def loss(self, Y, A):
+        return 0.5 * np.sum((A - Y) ** 2, axis=1)
+
+    def output_error(self, Y, A, Z):
+        E = A - Y
+        if self.output_activation == "softmax":  # Jᵀ(a − y) of the softmax
+            return A * (E - np.sum(A * E, axis=1, keepdims=True))
+        return E * A * (1 - A)
+
+
+class SoftmaxQuadratic(Quadratic):
+    output_activation = "softmax"
+
+
+@pytest.mark.parametrize(
+    "loss", ["absolute_error", "huber", "quantile", LogCosh(), Quadratic()], ids=str
+)
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_regressor_robust_and_user_losses_export(loss, n_outputs):
+    X = data()
+    y = np.tanh(X[:, :n_outputs] - X[:, 1:2]) / 2 + 0.5  # in (0, 1) for σ outputs
+    model = BackpropRegressor(
+        (8,), "tanh", loss=loss, quantile=0.3, max_iter=30, random_state=0
+    ).fit(X, y[:, 0] if n_outputs == 1 else y)
+    X_test = data(seed=9)
+    (values,) = run(to_onnx(model, X_test[:1]), X_test)
+    assert values.shape == (len(X_test), n_outputs)
+    want = model.predict(X_test).reshape(len(X_test), n_outputs)
+    assert_allclose(values, want, rtol=TOL, atol=TOL)
+
+
+@pytest.mark.parametrize("loss", [Quadratic(), SoftmaxQuadratic()], ids=str)
+def test_classifier_with_a_user_loss_exports(loss):
+    X = data()
+    model = BackpropClassifier((8,), loss=loss, max_iter=30, random_state=0)
+    model.fit(X, targets("softmax", X))
+    assert model.out_activation_ == loss.output_activation
+    X_test = data(seed=10)
+    check_margins(model, X_test)
+    label, proba = run(to_onnx(model, X_test[:1], options={"zipmap": False}), X_test)
+    assert_array_equal(label, model.predict(X_test))
+    assert_allclose(proba, model.predict_proba(X_test), rtol=TOL, atol=TOL)
 
 
 # ------------------------------------------------------------ input types

@@ -98,11 +98,39 @@ class Loss:
     output_activation = None
 
     def loss(self, Y, A):
-        """The cost of each row (n_samples,) or entry (n_samples, n_outputs)."""
+        """The cost of each row, or of each entry.
+
+        Parameters
+        ----------
+        Y : array of shape (n_samples, n_outputs)
+            The encoded targets.
+        A : array of shape (n_samples, n_outputs)
+            The outputs a = g(z).
+
+        Returns
+        -------
+        cost : array of shape (n_samples,) or (n_samples, n_outputs)
+            ℓ_i per row, or per entry (summed over outputs by skbp).
+        """
         raise NotImplementedError(f"{type(self).__name__} must define loss(Y, A).")
 
     def output_error(self, Y, A, Z):
-        """∂ row cost / ∂z^(L), shape (n_samples, n_outputs): BP1 for one row."""
+        """∂ℓ_i/∂z^(L) for each row i: the seed's BP1 for one row.
+
+        Parameters
+        ----------
+        Y : array of shape (n_samples, n_outputs)
+            The encoded targets.
+        A : array of shape (n_samples, n_outputs)
+            The outputs a = g(z).
+        Z : array of shape (n_samples, n_outputs)
+            The output layer's logits z^(L).
+
+        Returns
+        -------
+        output_error : array of shape (n_samples, n_outputs)
+            Unweighted: skbp scales row i by the sample's weight.
+        """
         raise NotImplementedError(
             f"{type(self).__name__} must define output_error(Y, A, Z)."
         )

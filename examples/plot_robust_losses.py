@@ -6,7 +6,7 @@ Robust, quantile and your own regression losses
 Poisson deviance, each with an identity output, summed over outputs and
 averaged over (weighted) rows:
 
-* ``'absolute_error'``, ℓ = |a − y|: predicts the conditional median, and an
+* ``'absolute_error'``, ℓ = abs(a − y): predicts the conditional median, and an
   outlier pulls on it no harder than any other point;
 * ``'huber'``, ½ d² within ``huber_delta`` of the target and linear beyond
   (PyTorch's ``HuberLoss``): squared error for the bulk, absolute error for

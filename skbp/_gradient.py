@@ -68,7 +68,7 @@ def loss_and_gradients(
         ``'squared_error'``: the seed's J = ½‖a − y‖² summed over outputs
         (any output but exp).  ``'log_loss'``: cross-entropy (a logistic or
         softmax output).  ``'poisson'``: half the Poisson deviance with an
-        exp output, Y ≥ 0.  ``'absolute_error'`` Σ|a − y|, ``'huber'`` and
+        exp output, Y ≥ 0.  ``'absolute_error'`` Σ abs(a − y), ``'huber'`` and
         ``'quantile'`` (pinball): identity output.  A :class:`skbp.Loss`
         instance: your own cost.  Each is averaged over samples, weighted by
         ``sample_weight``; ``skbp._costs`` and ``skbp._robust_costs`` hold
@@ -79,7 +79,7 @@ def loss_and_gradients(
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative weights of the samples.
     huber_delta : float > 0, default=1.0
-        δ of ``loss='huber'``: ½ d² for |d| ≤ δ, δ(|d| − ½δ) beyond.
+        δ of ``loss='huber'``: ½ d² for abs(d) ≤ δ, δ (abs(d) − ½δ) beyond.
         Validated whatever the loss.
     quantile : float in (0, 1), default=0.5
         q of ``loss='quantile'``.  Validated whatever the loss.

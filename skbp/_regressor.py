@@ -96,7 +96,7 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         Σ y log(y/μ) − y + μ with an exp output μ = e^z (a log link); y must
         be non-negative.  Both as MLPRegressor, except that MLPRegressor
         reports the squared error averaged over outputs.  With an identity
-        output, robust to outliers in y: 'absolute_error' Σ|a − y| (predicts
+        output, robust to outliers in y: 'absolute_error' Σ abs(a − y) (predicts
         the median), 'huber' (½ d² within ``huber_delta`` of the target,
         linear beyond; PyTorch's HuberLoss); and 'quantile', the pinball
         loss of ``quantile`` q (predictions with about q of the targets

@@ -2,26 +2,29 @@
 
 Between the user's call and the line that warns sit skbp's own frames and
 scikit-learn's: the callback wrapper around every fit, a Pipeline's or a
-meta-estimator's fit.  A warning attributed to any of them would defeat
+meta-estimator's fit, and joblib's, through which scikit-learn's searches
+run their fits.  A warning attributed to any of them would defeat
 ``module=`` filters and the once-per-location de-duplication, so it is
-attributed to the first frame outside both packages.
+attributed to the first frame outside these packages.
 """
 
 import os
 import sys
 import warnings
 
+import joblib  # scikit-learn's own dependency: its searches fit through it
 import sklearn
 
 #: Frames from files under these folders are not the user's.
 _INTERNAL = tuple(
     os.path.dirname(os.path.abspath(path)) + os.sep
-    for path in (__file__, sklearn.__file__)
+    for path in (__file__, sklearn.__file__, joblib.__file__)
 )
 
 
 def warn(message, category=UserWarning):
-    """``warnings.warn`` attributed to the first caller outside skbp and sklearn.
+    """``warnings.warn`` attributed to the first caller outside skbp,
+    scikit-learn and joblib.
 
     Examples
     --------

@@ -15,6 +15,7 @@ import pytest
 from numpy.testing import assert_array_equal
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -68,11 +69,13 @@ def _fit_as(how, Est, X, y):
     elif how == "partial_fit":
         kwargs = {"classes": np.unique(y)} if Est is BackpropClassifier else {}
         model.partial_fit(X, y, **kwargs)
-    else:
+    elif how == "pipeline":
         make_pipeline(StandardScaler(), model).fit(X, y)
+    else:  # the fits of a search run through joblib, then the refit
+        GridSearchCV(model, {"alpha": [1e-4]}, cv=2).fit(X, y)
 
 
-@pytest.mark.parametrize("how", ["fit", "partial_fit", "pipeline"])
+@pytest.mark.parametrize("how", ["fit", "partial_fit", "pipeline", "grid_search"])
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_warnings_point_at_the_callers_line(Est, how):
     X, y = data_for(Est)

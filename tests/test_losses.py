@@ -467,20 +467,45 @@ def test_validation_loss_is_the_weighted_mean_of_rows():
     )
 
 
-def test_regressor_predicts_a_loss_output():
-    """With logistic outputs the predictions are σ(z), in (0, 1)."""
+def _softmax(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
 
-    class Proportion(SeedQuadratic):
-        pass
 
+@pytest.mark.parametrize(
+    "user, g",
+    [
+        (SeedQuadratic(), lambda Z: 1 / (1 + np.exp(-Z))),
+        (CrossEntropy(), _softmax),
+        (Poisson(), np.exp),
+        (LogCosh(), lambda Z: Z),
+    ],
+    ids=str,
+)
+def test_regressor_predicts_a_loss_outputs(user, g):
+    """The regressor's predictions are the loss's outputs g(z): σ(z) in
+    (0, 1), softmax rows summing to one, e^z > 0, or z."""
     rng = np.random.RandomState(2)
     X = rng.randn(50, 3)
-    y = 1 / (1 + np.exp(-X[:, 0]))
-    model = BackpropRegressor((4,), loss=Proportion(), max_iter=20, random_state=0)
+    Y = _softmax(X[:, :2]) if user.output_activation == "softmax" else np.exp(X[:, :2])
+    if user.output_activation == "logistic":
+        Y = Y / (1 + Y)
+    model = BackpropRegressor((4,), loss=user, max_iter=20, random_state=0)
+    model.fit(X, Y)
+    assert model.out_activation_ == user.output_activation
+    assert_allclose(model.predict(X), g(_logistic_net(model, X)), rtol=1e-12)
+
+
+def test_new_huber_delta_or_quantile_restarts_the_best_loss():
+    rng = np.random.RandomState(3)
+    X, y = rng.randn(60, 2), rng.randn(60)
+    model = BackpropRegressor(
+        (4,), loss="quantile", quantile=0.1, max_iter=5, random_state=0
+    )
     model.fit(X, y)
-    Z = _logistic_net(model, X)
-    assert model.out_activation_ == "logistic"
-    assert_allclose(model.predict(X), 1 / (1 + np.exp(-Z[:, 0])), rtol=1e-12)
+    n_old = len(model.loss_curve_)
+    model.set_params(quantile=0.9, warm_start=True).fit(X, y)
+    assert model.best_loss_ == min(model.loss_curve_[n_old:])
 
 
 def _logistic_net(model, X):

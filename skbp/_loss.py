@@ -173,9 +173,7 @@ class _UserCost:
     def output_and_loss(self, Z, A, Y, w, scratch, xp):
         self.output(Z, A, xp)
         rows = self.user.loss(Y, A)
-        shape = getattr(rows, "shape", None)
-        if shape not in ((A.shape[0],), tuple(A.shape)):
-            self._bad_shape("loss", shape, f"({A.shape[0]},) or {tuple(A.shape)}")
+        shape = self._checked("loss", rows, A, ((A.shape[0],), tuple(A.shape)))
         if len(shape) == 2:
             rows = xp.sum(rows, axis=1)
         if rows.dtype != A.dtype:
@@ -185,17 +183,30 @@ class _UserCost:
     def output_error(self, Z, A, Y, w, delta, xp):
         """(BP1) row i of ε^(L) = w_i ∂ℓ_i/∂z^(L), ℓ_i and ∂ from the user."""
         E = self.user.output_error(Y, A, Z)
-        shape = getattr(E, "shape", None)
-        if shape != tuple(delta.shape):
-            self._bad_shape("output_error", shape, str(tuple(delta.shape)))
+        self._checked("output_error", E, A, (tuple(delta.shape),))
         _inplace.copy(E, delta, xp)
         _weigh_rows(delta, w)
 
-    def _bad_shape(self, method, shape, expected):
-        raise ValueError(
-            f"{type(self.user).__name__}.{method} returned shape {shape}; "
-            f"expected {expected} (n_samples, n_outputs)."
-        )
+    def _checked(self, method, value, A, shapes):
+        """The shape of what the user's ``method`` returned: one of ``shapes``,
+        in an array of A's kind (NumPy functions turn tensors into NumPy)."""
+        name = f"{type(self.user).__name__}.{method}"
+        shape = getattr(value, "shape", None)
+        if shape is None or tuple(shape) not in shapes:
+            expected = " or ".join(map(str, shapes))
+            raise ValueError(
+                f"{name} returned shape {shape}; expected {expected} "
+                "(n_samples, n_outputs)."
+            )
+        if not isinstance(value, type(A)):
+            kind = lambda a: f"{type(a).__module__}.{type(a).__name__}"  # noqa: E731
+            raise TypeError(
+                f"{name} returned a {kind(value)} for {kind(A)} inputs; it must "
+                "return an array of its inputs' kind. Write it with array "
+                "operators or the inputs' namespace (sklearn.utils._array_api."
+                "get_namespace(A)), not NumPy functions, to train on such arrays."
+            )
+        return tuple(shape)
 
 
 class _UserIdentity(_UserCost, _Identity):

@@ -131,6 +131,15 @@ USER_LOSSES = [LogCosh(), GemanMcClure(), SeedQuadratic(), CrossEntropy(), Poiss
 
 # ---------------------------------------------------------------- helpers
 
+#: The array namespaces of the test extra (NumPy is the reference).
+NAMESPACES = ["array_api_strict", "torch"]
+
+
+def _to_xp(name, array):
+    xp = importlib.import_module(name)
+    device = "cpu" if name == "torch" else xp.Device()
+    return xp.asarray(np.asarray(array, dtype=np.float64), device=device)
+
 
 def network(depth, n_out, seed, n_in=4, width=5):
     rng = np.random.RandomState(seed)
@@ -414,6 +423,20 @@ def test_wrong_shapes_from_a_loss_name_its_method(bad, method):
         BackpropRegressor((3,), loss=bad, max_iter=2).fit(X, y)
 
 
+class NumpyRows(LogCosh):
+    def loss(self, Y, A):
+        return np.zeros(A.shape[0])  # NumPy, whatever the inputs
+
+
+@pytest.mark.parametrize("name", NAMESPACES)
+def test_a_loss_returning_numpy_for_other_arrays_is_a_clear_error(name):
+    X, y = np.random.RandomState(0).randn(20, 2), np.arange(20.0)
+    with sklearn.config_context(array_api_dispatch=True):
+        model = BackpropRegressor((3,), loss=NumpyRows(), max_iter=2)
+        with pytest.raises(TypeError, match="NumpyRows.loss returned a numpy"):
+            model.fit(_to_xp(name, X), _to_xp(name, y))
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_classifier_refuses_outputs_it_cannot_read(n_classes):
     X, y = make_classification(60, 5, n_classes=n_classes, n_informative=3)
@@ -610,14 +633,6 @@ def test_public_loss_is_exported():
 
 
 # ------------------------------------------------------------- array API
-
-NAMESPACES = ["array_api_strict", "torch"]
-
-
-def _to_xp(name, array):
-    xp = importlib.import_module(name)
-    device = "cpu" if name == "torch" else xp.Device()
-    return xp.asarray(np.asarray(array, dtype=np.float64), device=device)
 
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])

@@ -15,6 +15,10 @@ TRUSTED_SKOPS_TYPES = [
     "skbp._regressor.BackpropRegressor",
     "skbp._optimizers.Adam",
     "skbp._optimizers.SGD",
+    "skbp._schedules.Adaptive",
+    "skbp._schedules.Constant",
+    "skbp._schedules.Cosine",
+    "skbp._schedules.InvScaling",
 ]
 
 __all__ = [

@@ -38,11 +38,14 @@ from ._params import (
     LAYER_SIZES,
     RANDOM_STATE,
     VERBOSE,
+    InvalidParameterError,
     Number,
     Options,
     check_param,
 )
 from ._rollback import atomic
+from ._schedules import NAMES as SCHEDULES
+from ._scoring import SCORING, validation_score
 from ._stopping import best_score
 from ._targets import check_sample_weight
 from ._training import Settings, Validation, fit_lbfgs, fit_loop, holdout
@@ -54,7 +57,7 @@ PARAMS = {
     "solver": (Options("sgd", "adam", "lbfgs"),),
     "alpha": (Number(0, None),),
     "batch_size": (Options("auto"), Number(1, None, integral=True)),
-    "learning_rate": (Options("constant", "invscaling", "adaptive"),),
+    "learning_rate": (Options(*SCHEDULES),),
     "learning_rate_init": (Number(0, None, low_open=True),),
     "power_t": (Number(0, None),),
     "max_iter": (Number(1, None, integral=True),),
@@ -72,6 +75,11 @@ PARAMS = {
     "epsilon": (Number(0, None, low_open=True),),
     "n_iter_no_change": (Number(1, None, integral=True), Options(np.inf)),
     "max_fun": (Number(1, None, integral=True),),
+    "max_grad_norm": (
+        Options(None),
+        Number(0, np.inf, low_open=True, high_open=True),
+    ),
+    "scoring": SCORING,
 }
 
 
@@ -102,6 +110,7 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         """Train the network on (X, y); the subclass's ``fit`` documents it."""
         self._validate_params()
+        _check_clipping_solver(self.solver, self.max_grad_norm)
         _check_validation_arguments(X_val, y_val, sample_weight_val)
         first = not (self.warm_start and hasattr(self, "coefs_"))
         if not first:
@@ -241,6 +250,10 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         if history.losses:
             self.loss_ = history.losses[-1]
         self.loss_curve_.extend(history.losses)
+        if self.solver != "lbfgs":
+            if self.learning_rate_curve_ is None:
+                self.learning_rate_curve_ = []
+            self.learning_rate_curve_.extend(history.learning_rates)
         self.best_loss_ = history.best_loss
         self._no_improvement_count = history.no_improvement_count
         if history.scores:
@@ -356,6 +369,7 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         self.n_iter_ = 0
         self.t_ = 0
         self.loss_curve_ = []
+        self.learning_rate_curve_ = None
         self.best_loss_ = None if self.early_stopping else np.inf
         self.validation_scores_ = None
         self.validation_loss_curve_ = None
@@ -425,7 +439,15 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         ``class_weight`` shapes what is learned, not how it is judged; so the
         held-out split and X_val are weighted alike.
         """
-        return Validation.build(X, Y, sample_weight, self._scorer(y, sample_weight))
+        score = validation_score(
+            self.scoring,
+            self,
+            X,
+            y,
+            sample_weight,
+            default=self._scorer(y, sample_weight),
+        )
+        return Validation.build(X, Y, sample_weight, score)
 
     # --------------------------------------------------------- prediction
 
@@ -497,6 +519,15 @@ def _check_not_sparse_with_dispatch(X):
             "Sparse X is not supported with sklearn.set_config("
             "array_api_dispatch=True): the array-API engine is dense. Pass a "
             "dense array (X.toarray()), or fit with dispatch off."
+        )
+
+
+def _check_clipping_solver(solver, max_grad_norm):
+    if solver == "lbfgs" and max_grad_norm is not None:
+        raise InvalidParameterError(
+            f"max_grad_norm={max_grad_norm!r} clips the gradient of each sgd or "
+            "adam step; solver='lbfgs' takes no clipped steps. Set "
+            "max_grad_norm=None, or use solver='sgd' or 'adam'."
         )
 
 

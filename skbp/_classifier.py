@@ -214,6 +214,8 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         max_fun=15000,
         loss="squared_error",
         class_weight=None,
+        max_grad_norm=None,
+        scoring=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -240,6 +242,8 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         self.max_fun = max_fun
         self.loss = loss
         self.class_weight = class_weight
+        self.max_grad_norm = max_grad_norm
+        self.scoring = scoring
 
     # ------------------------------------------------------------------ fit
 

@@ -1,16 +1,20 @@
 """Stochastic optimizers over the flat parameter vector, with their state.
 
 The update rules are MLPClassifier's, so the same hyperparameters mean the
-same thing; the state (velocities, Adam's moments and step count, the current
-learning rate) lives on the optimizer, which the estimator keeps between
+same thing; the state (velocities, Adam's moments and step count, the step
+size's schedule) lives on the optimizer, which the estimator keeps between
 ``fit`` (warm_start) and ``partial_fit`` calls.  Every update is a few
-in-place vector operations on the whole network at once.
+in-place vector operations on the whole network at once.  Each optimizer asks
+its schedule (``_schedules``) for the step size η, and clips the gradient
+(``_clipping``) first when ``max_grad_norm`` is set.
 """
 
 import math
 
 from . import _inplace
 from ._array_api import namespace_of, to_namespace
+from ._clipping import clip_grad_norm
+from ._schedules import make_schedule
 
 # Vector updates are elementwise operations into the caller's scratch vector
 # (``_inplace``: NumPy's out=, assignment elsewhere) rather than BLAS level-1
@@ -30,13 +34,18 @@ class SGD:
     dtype : dtype
     learning_rate_init : float
         η at the start.
-    lr_schedule : {'constant', 'invscaling', 'adaptive'}
+    lr_schedule : {'constant', 'invscaling', 'adaptive', 'cosine'}
         'invscaling': η = η₀ / (t + 1)^power_t with t the samples seen;
-        'adaptive': η /= 5 each time training stalls (see ``stalled``).
+        'adaptive': η /= 5 each time training stalls (see ``stalled``);
+        'cosine': η = η₀ · ½(1 + cos(π k / max_iter)) in epoch k.
     momentum : float
         μ in [0, 1].
     nesterov : bool
     power_t : float
+    max_iter : int, default=200
+        The cosine schedule's horizon, in epochs.
+    max_grad_norm : float or None, default=None
+        Clip each gradient to this global L2 norm before the update.
     """
 
     def __init__(
@@ -50,20 +59,34 @@ class SGD:
         power_t=0.5,
         xp=None,
         device=None,
+        *,
+        max_iter=200,
+        max_grad_norm=None,
     ):
         xp, device = (xp, device) if xp is not None else namespace_of()
         self.learning_rate_init = learning_rate_init
-        self.learning_rate = learning_rate_init
         self.lr_schedule = lr_schedule
+        self.schedule = make_schedule(
+            lr_schedule, learning_rate_init, power_t=power_t, max_iter=max_iter
+        )
         self.momentum = momentum
         self.nesterov = nesterov
         self.power_t = power_t
+        self.max_grad_norm = max_grad_norm
         self.velocity = xp.zeros(n_params, dtype=dtype, device=device)
 
+    @property
+    def learning_rate(self):
+        """η of the current epoch (MLPClassifier's ``learning_rate``)."""
+        return self.schedule.eta
+
     def step(self, params, grad, scratch):
-        """Update ``params`` in place from ``grad``; ``scratch`` is overwritten."""
+        """Update ``params`` in place from ``grad``; both ``grad`` (clipped,
+        when ``max_grad_norm``) and ``scratch`` are overwritten."""
+        if self.max_grad_norm is not None:
+            clip_grad_norm(grad, self.max_grad_norm)
         mu, v, step = self.momentum, self.velocity, scratch
-        _inplace.multiply(grad, self.learning_rate, step)  # η g
+        _inplace.multiply(grad, self.schedule.eta, step)  # η g
         if mu == 0:  # plain gradient descent: θ ← θ − η g
             params -= step
             return
@@ -77,18 +100,12 @@ class SGD:
             params += v
 
     def epoch_ends(self, samples_seen):
-        """Decay η at an epoch's end when the schedule is 'invscaling'."""
-        if self.lr_schedule == "invscaling":
-            self.learning_rate = self.learning_rate_init / (
-                (samples_seen + 1) ** self.power_t
-            )
+        """An epoch ended, ``samples_seen`` samples so far: the schedule steps."""
+        self.schedule.epoch_ends(samples_seen)
 
     def stalled(self):
         """Training stalled: shrink η ('adaptive') and say whether to stop."""
-        if self.lr_schedule != "adaptive" or self.learning_rate <= 1e-6:
-            return True
-        self.learning_rate /= 5.0
-        return False
+        return self.schedule.stalled()
 
 
 class Adam:
@@ -96,6 +113,9 @@ class Adam:
 
     m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;
     θ ← θ − η √(1 − β₂ᵗ) / (1 − β₁ᵗ) · m / (√v + ε).
+
+    η is the schedule's (MLPClassifier's adam has η = η₀ only); the step
+    actually taken, η with the bias correction, is ``learning_rate``.
 
     Parameters
     ----------
@@ -105,6 +125,12 @@ class Adam:
     beta_1, beta_2 : float
         Decay rates of the first and second moments, in [0, 1).
     epsilon : float
+    lr_schedule : {'constant', 'invscaling', 'adaptive', 'cosine'}
+        As for ``SGD``.
+    power_t : float, default=0.5
+    max_iter : int, default=200
+    max_grad_norm : float or None, default=None
+        Clip each gradient to this global L2 norm before the update.
     """
 
     def __init__(
@@ -117,17 +143,30 @@ class Adam:
         epsilon=1e-8,
         xp=None,
         device=None,
+        *,
+        lr_schedule="constant",
+        power_t=0.5,
+        max_iter=200,
+        max_grad_norm=None,
     ):
         xp, device = (xp, device) if xp is not None else namespace_of()
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate_init
+        self.lr_schedule = lr_schedule
+        self.schedule = make_schedule(
+            lr_schedule, learning_rate_init, power_t=power_t, max_iter=max_iter
+        )
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.max_grad_norm = max_grad_norm
         self.t = 0
         self.m = xp.zeros(n_params, dtype=dtype, device=device)
         self.v = xp.zeros(n_params, dtype=dtype, device=device)
 
     def step(self, params, grad, scratch):
-        """Update ``params`` in place from ``grad``; ``scratch`` is overwritten."""
+        """Update ``params`` in place from ``grad``; both ``grad`` (clipped,
+        when ``max_grad_norm``) and ``scratch`` are overwritten."""
+        if self.max_grad_norm is not None:
+            clip_grad_norm(grad, self.max_grad_norm)
         b1, b2, m, v, work = self.beta_1, self.beta_2, self.m, self.v, scratch
         self.t += 1
         m *= b1
@@ -138,7 +177,7 @@ class Adam:
         v *= b2
         v += work
         self.learning_rate = (
-            self.learning_rate_init * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+            self.schedule.eta * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         )
         _inplace.sqrt(v, work)
         work += self.epsilon
@@ -147,14 +186,16 @@ class Adam:
         params -= work
 
     def epoch_ends(self, samples_seen):
-        """Adam keeps its own step size: nothing to do."""
+        """An epoch ended, ``samples_seen`` samples so far: the schedule steps."""
+        self.schedule.epoch_ends(samples_seen)
 
     def stalled(self):
-        """Training stalled: Adam always stops."""
-        return True
+        """Training stalled: shrink η ('adaptive') and say whether to stop."""
+        return self.schedule.stalled()
 
 
-#: The estimator parameters that configure the optimizers (MLPClassifier's names).
+#: The estimator parameters that configure the optimizers (MLPClassifier's
+#: names; ``max_iter`` is the cosine schedule's horizon).
 SETTINGS = (
     "learning_rate_init",
     "learning_rate",
@@ -164,6 +205,8 @@ SETTINGS = (
     "beta_1",
     "beta_2",
     "epsilon",
+    "max_iter",
+    "max_grad_norm",
 )
 
 
@@ -183,11 +226,38 @@ def make_optimizer(
     ``settings`` maps the names in ``SETTINGS`` to their values.  The state
     of ``previous`` (velocities, or Adam's moments and step count) carries
     over when it is of the same kind and size, so that warm starts and
-    partial_fit continue one optimisation even if settings changed.  The step
-    size restarts at ``learning_rate_init`` (as MLPClassifier's warm starts
-    do) unless ``keep_schedule`` — partial_fit continuing one stream — and the
-    schedule and ``learning_rate_init`` are unchanged.
+    partial_fit continue one optimisation even if settings changed.  The
+    schedule restarts at ``learning_rate_init`` (as MLPClassifier's warm
+    starts do) unless ``keep_schedule`` — partial_fit continuing one stream —
+    and the schedule and ``learning_rate_init`` are unchanged: then it goes
+    on where it stood (η, the cosine's epoch count).
     """
+    new, state = _new_optimizer(solver, n_params, dtype, settings, xp, device)
+    same_kind = type(previous) is type(new)
+    if (
+        keep_schedule
+        and same_kind
+        and previous.learning_rate_init == new.learning_rate_init
+        and previous.lr_schedule == new.lr_schedule
+    ):
+        new.schedule.resume(previous.schedule)
+    if same_kind and getattr(previous, state[0]).shape == (n_params,):
+        for name in state:
+            value = getattr(previous, name)
+            if name != "t":
+                value = _as_state(value, dtype, getattr(new, name))
+            setattr(new, name, value)
+    return new
+
+
+def _new_optimizer(solver, n_params, dtype, settings, xp, device):
+    """A fresh optimizer and the names of its state."""
+    common = dict(
+        xp=xp,
+        device=device,
+        max_iter=settings["max_iter"],
+        max_grad_norm=settings["max_grad_norm"],
+    )
     if solver == "sgd":
         new = SGD(
             n_params,
@@ -197,37 +267,21 @@ def make_optimizer(
             settings["momentum"],
             settings["nesterovs_momentum"],
             settings["power_t"],
-            xp=xp,
-            device=device,
+            **common,
         )
-        state = ("velocity",)
-    else:
-        new = Adam(
-            n_params,
-            dtype,
-            settings["learning_rate_init"],
-            settings["beta_1"],
-            settings["beta_2"],
-            settings["epsilon"],
-            xp=xp,
-            device=device,
-        )
-        state = ("m", "v", "t")
-    same_kind = type(previous) is type(new)
-    if (
-        keep_schedule
-        and same_kind
-        and previous.learning_rate_init == new.learning_rate_init
-        and getattr(previous, "lr_schedule", None) == getattr(new, "lr_schedule", None)
-    ):
-        new.learning_rate = previous.learning_rate
-    if same_kind and getattr(previous, state[0]).shape == (n_params,):
-        for name in state:
-            value = getattr(previous, name)
-            if name != "t":
-                value = _as_state(value, dtype, getattr(new, name))
-            setattr(new, name, value)
-    return new
+        return new, ("velocity",)
+    new = Adam(
+        n_params,
+        dtype,
+        settings["learning_rate_init"],
+        settings["beta_1"],
+        settings["beta_2"],
+        settings["epsilon"],
+        lr_schedule=settings["learning_rate"],
+        power_t=settings["power_t"],
+        **common,
+    )
+    return new, ("m", "v", "t")
 
 
 def _as_state(value, dtype, like):

@@ -205,6 +205,8 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         loss="squared_error",
         huber_delta=1.0,
         quantile=0.5,
+        max_grad_norm=None,
+        scoring=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -232,6 +234,8 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         self.loss = loss
         self.huber_delta = huber_delta
         self.quantile = quantile
+        self.max_grad_norm = max_grad_norm
+        self.scoring = scoring
 
     def fit(
         self,

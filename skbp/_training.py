@@ -169,8 +169,9 @@ class Settings:
 class Validation:
     """Validation rows, encoded targets, normalised weights and the metric.
 
-    ``score(Z)`` turns the logits of ``X`` into the estimator's score
-    (accuracy for the classifier, R² for the regressor).
+    ``score(Z, loss)`` turns the logits of ``X`` and their loss into the
+    epoch's score, larger is better (``_scoring``: by default accuracy for the
+    classifier, R² for the regressor).
     """
 
     X: object
@@ -194,6 +195,7 @@ class History:
     losses: list = field(default_factory=list)
     scores: list = field(default_factory=list)
     val_losses: list = field(default_factory=list)
+    learning_rates: list = field(default_factory=list)
     n_iter: int = 0
     samples_seen: int = 0
     best_loss: object = None
@@ -263,8 +265,8 @@ def validate(params, layer_units, spec, val):
     for rows, Z_chunk in chunked_logits(coefs, intercepts, val.X, spec.sigmas):
         Z[rows, :] = Z_chunk
     scratch = (xp.empty_like(Z), xp.empty_like(Z))
-    loss = spec.cost.output_and_loss(Z, scratch[0], val.Y, val.w, scratch[1], xp)
-    return float(val.score(Z)), float(loss)
+    loss = float(spec.cost.output_and_loss(Z, scratch[0], val.Y, val.w, scratch[1], xp))
+    return val.score(Z, loss), loss
 
 
 def train_step(params, X, Y, w, n_eff, spec, ws, optimizer):
@@ -489,6 +491,7 @@ def _epoch(
 ):
     """One epoch and its bookkeeping into ``history``; True to stop."""
     start = time.perf_counter()
+    eta = optimizer.schedule.eta  # the schedule's step size for this epoch
     try:
         loss = epochs.run(params, optimizer, rng, settings.shuffle)
     except DivergenceError:
@@ -502,6 +505,7 @@ def _epoch(
     if val is not None:
         score, val_loss = validate(params, epochs.ws.layer_units, spec, val)
     history.add(loss, score, val_loss, samples=epochs.X.shape[0])
+    history.learning_rates.append(eta)
     optimizer.epoch_ends(samples_seen + history.samples_seen)
     if settings.verbose:
         print_progress(history, time.perf_counter() - start)

@@ -68,8 +68,17 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         smaller values.
     batch_size : int or 'auto', default='auto'
         Mini-batch size for the stochastic solvers; 'auto' is min(200, n).
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Schedule of the step size for solver='sgd'.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
+default='constant'
+        Schedule of the base step size η for solver='sgd' and 'adam'
+        (MLPClassifier applies it to 'sgd' only, so with adam only 'constant'
+        is MLPClassifier's model).  'constant': η = ``learning_rate_init``;
+        'invscaling': η = η₀ / (t + 1)^power_t after each epoch, t the
+        samples seen; 'adaptive': η /= 5 after ``n_iter_no_change`` epochs
+        without ``tol`` progress, stopping once η ≤ 1e-6; 'cosine':
+        η = η₀ · ½(1 + cos(π k / max_iter)) in epoch k = 0, 1, ...
+        (``partial_fit`` continues k; a warm-start ``fit`` restarts every
+        schedule at η₀).  For adam η is the step before its bias correction.
     learning_rate_init : float, default=0.01
         Initial step size (sgd, adam).
     power_t : float, default=0.5
@@ -98,8 +107,9 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         Nesterov's momentum for 'sgd'.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified), stop when
-        the validation accuracy stalls and restore the best weights (sgd,
-        adam; 'lbfgs' holds nothing out, as in MLPClassifier).
+        the validation score (``scoring``: accuracy by default) stalls and
+        restore the best weights (sgd, adam; 'lbfgs' holds nothing out, as in
+        MLPClassifier).
     validation_fraction : float, default=0.1
         Share held out for early stopping, in [0, 1).
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -126,6 +136,20 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
         from unweighted counts, multiplied over labels
         (``sklearn.utils.class_weight.compute_sample_weight``).  With
         ``partial_fit``, 'balanced' is computed from the y of each call.
+    max_grad_norm : float or None, default=None
+        Clip each mini-batch's gradient (every weight and bias, the L2 term
+        included) to this global L2 norm before the sgd or adam update:
+        multiplied by max_grad_norm / (‖g‖ + 1e-6) when that is below 1
+        (``torch.nn.utils.clip_grad_norm_``'s rule).  None: no clipping.
+        Finite and > 0; not for solver='lbfgs'.
+    scoring : None, 'loss', str or callable, default=None
+        What validation data is judged by, for early stopping, the best
+        weights kept, ``validation_scores_`` and ``best_validation_score_``.
+        None: accuracy (MLPClassifier's).  'loss': the validation data loss (no L2
+        term), negated so that larger is better.  Otherwise a scikit-learn
+        scorer name (``sklearn.metrics.get_scorer_names()``) or a callable
+        ``scorer(estimator, X, y)`` (given ``sample_weight=`` when it takes
+        it), called with this estimator as it stands after each epoch.
 
     Attributes
     ----------
@@ -152,12 +176,17 @@ class BackpropClassifier(ClassifierMixin, BaseBackprop):
     loss_curve_ : list of float
         Loss after each epoch (each L-BFGS iteration for 'lbfgs').
     validation_scores_ : list of float or None
-        Validation accuracy after each epoch, when there is validation data.
+        The validation score after each epoch, when there is validation
+        data: accuracy by default, else the ``scoring`` metric (larger is
+        better; the negated validation loss for ``scoring='loss'``).
     validation_loss_curve_ : list of float or None
         Validation loss (data term) after each epoch, when there is
         validation data.
     best_validation_score_ : float or None
-        Best validation accuracy.
+        Best of ``validation_scores_``.
+    learning_rate_curve_ : list of float or None
+        The schedule's step size η in each epoch (for adam the base step
+        before its bias correction), all calls together; None for lbfgs.
     n_iter_ : int
         Epochs (or L-BFGS iterations) run by the last call.
     t_ : int

@@ -2,8 +2,8 @@
 
 The rule of ``torch.nn.utils.clip_grad_norm_``: the whole gradient g (every
 weight and bias, the L2 term included) is multiplied by
-c = max_norm / (‖g‖₂ + 1e-6) when c < 1, so that ‖c g‖₂ < max_norm; otherwise
-it is left exactly as it is.  A stochastic optimizer clips each mini-batch's
+c = max_norm / (‖g‖₂ + 1e-6) when c < 1, so that ‖c g‖₂ < max_norm;
+otherwise it is left exactly as it is.  A stochastic optimizer clips each mini-batch's
 gradient before its update, so one plain gradient step moves the weights by
 at most η · max_norm.
 """

@@ -49,8 +49,17 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         MLPRegressor's alpha.  UFLDL's λ is alpha / n.
     batch_size : int or 'auto', default='auto'
         Mini-batch size for the stochastic solvers; 'auto' is min(200, n).
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Schedule of the step size for solver='sgd'.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
+default='constant'
+        Schedule of the base step size η for solver='sgd' and 'adam'
+        (MLPRegressor applies it to 'sgd' only, so with adam only 'constant'
+        is MLPRegressor's model).  'constant': η = ``learning_rate_init``;
+        'invscaling': η = η₀ / (t + 1)^power_t after each epoch, t the
+        samples seen; 'adaptive': η /= 5 after ``n_iter_no_change`` epochs
+        without ``tol`` progress, stopping once η ≤ 1e-6; 'cosine':
+        η = η₀ · ½(1 + cos(π k / max_iter)) in epoch k = 0, 1, ...
+        (``partial_fit`` continues k; a warm-start ``fit`` restarts every
+        schedule at η₀).  For adam η is the step before its bias correction.
     learning_rate_init : float, default=0.03
         Initial step size (sgd, adam).  0.03 with adam was chosen by
         measurement (``benchmarks/choose_defaults_regressor.py``).
@@ -76,9 +85,9 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
     nesterovs_momentum : bool, default=True
         Nesterov's momentum for 'sgd'.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data, stop when its R² stalls
-        and restore the best weights (sgd, adam; 'lbfgs' holds nothing out,
-        as in MLPRegressor).
+        Hold out ``validation_fraction`` of the data, stop when its score
+        (``scoring``: R² by default) stalls and restore the best weights (sgd,
+        adam; 'lbfgs' holds nothing out, as in MLPRegressor).
     validation_fraction : float, default=0.1
         Share held out for early stopping, in [0, 1).
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -108,6 +117,20 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
         whatever the loss.
     quantile : float, default=0.5
         q of loss='quantile', in (0, 1).  Validated whatever the loss.
+    max_grad_norm : float or None, default=None
+        Clip each mini-batch's gradient (every weight and bias, the L2 term
+        included) to this global L2 norm before the sgd or adam update:
+        multiplied by max_grad_norm / (‖g‖ + 1e-6) when that is below 1
+        (``torch.nn.utils.clip_grad_norm_``'s rule).  None: no clipping.
+        Finite and > 0; not for solver='lbfgs'.
+    scoring : None, 'loss', str or callable, default=None
+        What validation data is judged by, for early stopping, the best
+        weights kept, ``validation_scores_`` and ``best_validation_score_``.
+        None: R² (MLPRegressor's).  'loss': the validation data loss (no L2
+        term), negated so that larger is better.  Otherwise a scikit-learn
+        scorer name (``sklearn.metrics.get_scorer_names()``) or a callable
+        ``scorer(estimator, X, y)`` (given ``sample_weight=`` when it takes
+        it), called with this estimator as it stands after each epoch.
 
     Attributes
     ----------
@@ -132,12 +155,17 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
     loss_curve_ : list of float
         Loss after each epoch (each L-BFGS iteration for 'lbfgs').
     validation_scores_ : list of float or None
-        Validation R² after each epoch, when there is validation data.
+        The validation score after each epoch, when there is validation
+        data: R² by default, else the ``scoring`` metric (larger is
+        better; the negated validation loss for ``scoring='loss'``).
     validation_loss_curve_ : list of float or None
         Validation loss (data term) after each epoch, when there is
         validation data.
     best_validation_score_ : float or None
-        Best validation R².
+        Best of ``validation_scores_``.
+    learning_rate_curve_ : list of float or None
+        The schedule's step size η in each epoch (for adam the base step
+        before its bias correction), all calls together; None for lbfgs.
     n_iter_ : int
         Epochs (or L-BFGS iterations) run by the last call.
     t_ : int

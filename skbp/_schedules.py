@@ -115,7 +115,8 @@ class Cosine(Constant):
         self._set_eta()
 
     def _set_eta(self):
-        self.eta = self.eta0 * 0.5 * (1.0 + math.cos(math.pi * self.epoch / self.max_iter))
+        phase = math.pi * self.epoch / self.max_iter
+        self.eta = self.eta0 * 0.5 * (1.0 + math.cos(phase))
 
 
 #: ``learning_rate``'s values.

@@ -14,6 +14,7 @@ inputs: in its namespace and on its device).  The result is the function
 """
 
 import inspect
+import math
 import warnings
 
 from sklearn.metrics import get_scorer, get_scorer_names
@@ -76,6 +77,8 @@ def validation_score(scoring, estimator, X, y, sample_weight, default):
     kwargs = _weights_for(scorer, sample_weight)
 
     def score(Z, loss):
+        if not math.isfinite(loss):  # non-finite predictions: no score
+            return math.nan
         with warnings.catch_warnings():
             # X is the validated array; a model fitted on a DataFrame would
             # warn each epoch that it lost its column names.

@@ -1,6 +1,7 @@
 """skbp: scikit-learn neural networks trained by hand-derived
 back-propagation, in NumPy."""
 
+from ._activations import Activation
 from ._classifier import BackpropClassifier
 from ._gradient import gradient_check, loss_and_gradients
 from ._loss import Loss
@@ -23,6 +24,7 @@ TRUSTED_SKOPS_TYPES = [
 
 __all__ = [
     "TRUSTED_SKOPS_TYPES",
+    "Activation",
     "BackpropClassifier",
     "BackpropRegressor",
     "DivergenceError",

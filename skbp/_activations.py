@@ -214,8 +214,146 @@ class _Named:
 _NAMED = {name: _Named(name) for name in NAMES}
 
 
+class Activation:
+    """A hidden activation of your own: σ and its derivative σ', by hand.
+
+    Accepted wherever an activation's name is: the estimators' ``activation``
+    (alone or in a per-layer list), :func:`~skbp.loss_and_gradients` and
+    :func:`~skbp.gradient_check`.  Back-propagation multiplies the error
+    arriving at the layer by ``derivative(z, a)`` (equation BP2 of
+    ``docs/derivation.md``), so a wrong derivative trains a wrong network
+    silently: :func:`~skbp.gradient_check` is how to find out whether it is
+    right (see the example).
+
+    Parameters
+    ----------
+    function : callable
+        ``function(z) -> a``: σ applied elementwise to the array ``z`` of
+        pre-activations, shape (n_samples, n_units); returns an array of
+        the same shape.
+    derivative : callable
+        ``derivative(z, a) -> σ'(z)``, elementwise, given z and a = σ(z);
+        returns an array of z's shape.
+    name : str, default=None
+        A name for messages and ``repr``; ``function.__name__`` if None.
+
+    Notes
+    -----
+    Both functions receive the arrays the network computes with: NumPy
+    arrays, unless ``sklearn.set_config(array_api_dispatch=True)`` is on and
+    the data are PyTorch tensors or another array-API namespace's arrays.
+    NumPy's functions are fine for NumPy input; written with operators alone
+    (``z * z``, ``1 - a``, ``abs(z)``) or with the namespace of ``z``
+    (``sklearn.utils._array_api.get_namespace(z)[0]``), they serve every
+    namespace.  An estimator holding an :class:`Activation` pickles when both
+    functions are importable (defined at a module's top level, not lambdas).
+    ``init='auto'`` draws its layer's initial weights as for tanh units
+    (Glorot-uniform).  ONNX export refuses it: Python functions have no
+    ONNX graph.
+
+    Examples
+    --------
+    softsign, σ(z) = z / (1 + abs(z)), σ'(z) = 1 / (1 + abs(z))², with operators
+    only, so that it serves every array namespace:
+
+    >>> import numpy as np
+    >>> from skbp import Activation, BackpropClassifier, gradient_check
+    >>> def softsign(z):
+    ...     return z / (1 + abs(z))
+    >>> def softsign_derivative(z, a):
+    ...     return 1 / (1 + abs(z)) ** 2
+    >>> softsign = Activation(softsign, softsign_derivative)
+    >>> softsign
+    Activation(softsign, softsign_derivative, name='softsign')
+    >>> rng = np.random.RandomState(0)
+    >>> coefs = [rng.randn(3, 4), rng.randn(4, 2)]
+    >>> intercepts = [rng.randn(4), rng.randn(2)]
+    >>> X, Y = rng.randn(5, 3), np.eye(2)[rng.randint(2, size=5)]
+    >>> gradient_check(coefs, intercepts, X, Y, activation=softsign) < 1e-7
+    True
+
+    A derivative derived wrongly — tanh's taken as 1 − a instead of
+    1 − a² — is caught:
+
+    >>> def tanh_derivative_wrong(z, a):
+    ...     return 1 - a
+    >>> wrong = Activation(np.tanh, tanh_derivative_wrong)
+    >>> gradient_check(coefs, intercepts, X, Y, activation=wrong) > 1e-3
+    True
+    >>> model = BackpropClassifier((8, 8), [softsign, "relu"], random_state=0)
+    >>> model.fit(X, [0, 1, 1, 0, 1]).predict(X).shape
+    (5,)
+    """
+
+    def __init__(self, function, derivative, name=None):
+        for arg, value in (("function", function), ("derivative", derivative)):
+            if not callable(value):
+                raise TypeError(
+                    f"Activation's {arg} must be a callable; got {value!r}."
+                )
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Activation's name must be a str or None; got {name!r}.")
+        self.function = function
+        self.derivative = derivative
+        if name is None:
+            name = getattr(function, "__name__", "activation")
+        self.name = name
+
+    def __repr__(self):
+        return (
+            f"Activation({_qualname(self.function)}, "
+            f"{_qualname(self.derivative)}, name={self.name!r})"
+        )
+
+    def __eq__(self, other):
+        if not isinstance(other, Activation):
+            return NotImplemented
+        mine = (self.function, self.derivative, self.name)
+        return mine == (other.function, other.derivative, other.name)
+
+    def __hash__(self):
+        return hash((Activation, self.function, self.derivative, self.name))
+
+
+def _qualname(function):
+    """A function's short name, for ``repr``."""
+    for attr in ("__qualname__", "__name__"):
+        if isinstance(getattr(function, attr, None), str):
+            return getattr(function, attr)
+    return repr(function)
+
+
+class _Custom:
+    """A user :class:`Activation` as the engine calls it (σ' needs z)."""
+
+    needs_z = True
+
+    def __init__(self, activation):
+        self.activation = activation
+        self.name = activation.name
+
+    def forward(self, Z, out, xp):
+        """a = function(z), into ``out``."""
+        a = self._checked(self.activation.function(Z), Z, "function(z)")
+        return _inplace.copy(a, out, xp)
+
+    def backward(self, Z, A, delta, xp):
+        """delta ⊙= derivative(z, a)."""
+        delta *= self._checked(self.activation.derivative(Z, A), Z, "derivative(z, a)")
+
+    def _checked(self, value, Z, call):
+        shape = getattr(value, "shape", None)
+        if shape is None or tuple(shape) != tuple(Z.shape):
+            raise ValueError(
+                f"Activation {self.name!r}: {call} must return an array of z's "
+                f"shape {tuple(Z.shape)}; got {type(value).__name__} of shape "
+                f"{shape}."
+            )
+        return value
+
+
 def _is_one(value):
-    return isinstance(value, str) and value in _NAMED
+    return isinstance(value, Activation) or (isinstance(value, str) and value in _NAMED)
 
 
 def _is_activation(value):
@@ -226,9 +364,15 @@ def _is_activation(value):
 
 ACTIVATION = Predicate(
     _is_activation,
-    "one of " + ", ".join(map(repr, NAMES)) + ", or a list or tuple of those "
-    "with one entry per hidden layer",
+    "one of " + ", ".join(map(repr, NAMES)) + ", an skbp.Activation, or a list "
+    "or tuple of those with one entry per hidden layer",
 )
+
+
+def _engine(activation):
+    if isinstance(activation, Activation):
+        return _Custom(activation)
+    return _NAMED[activation]
 
 
 def n_hidden_of(hidden_layer_sizes):
@@ -258,8 +402,9 @@ def per_layer(activation, n_hidden):
 def resolve(activation, n_hidden, owner="activation"):
     """One engine σ (``forward``, ``backward``, ``needs_z``) per hidden layer.
 
-    ``activation`` is a name or a list or tuple of names, one per hidden
-    layer (checked here: ``owner`` names the caller in the error).
+    ``activation`` is a name, an :class:`Activation`, or a list or tuple of
+    those, one per hidden layer (checked here: ``owner`` names the caller in
+    the error).
     """
     check_layers(activation, n_hidden, owner)
-    return tuple(_NAMED[a] for a in per_layer(activation, n_hidden))
+    return tuple(_engine(a) for a in per_layer(activation, n_hidden))

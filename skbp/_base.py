@@ -80,6 +80,7 @@ PARAMS = {
         Number(0, np.inf, low_open=True, high_open=True),
     ),
     "scoring": SCORING,
+    "init": _init.INIT,
 }
 
 
@@ -363,7 +364,7 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(units)
         params = _init.initial_params(
-            units, self.activation, self._random_state, X.dtype, xp, device
+            units, self.activation, self._random_state, X.dtype, xp, device, self.init
         )
         self.coefs_, self.intercepts_ = _network.unpack(params, units)
         self.n_iter_ = 0

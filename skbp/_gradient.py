@@ -54,10 +54,11 @@ def loss_and_gradients(
         Encoded targets, float: one-hot (or class probabilities, rows summing
         to one) for a softmax output, 0/1 indicators for logistic outputs,
         the target values for identity and exp outputs.
-    activation : str or list of str, default='logistic'
+    activation : str, Activation or list of them, default='logistic'
         Hidden activation σ: 'identity', 'logistic', 'tanh', 'relu',
-        'leaky_relu', 'elu', 'softplus', 'silu' or 'gelu', or a list or
-        tuple with one per hidden layer (``len(coefs) - 1`` entries).
+        'leaky_relu', 'elu', 'softplus', 'silu' or 'gelu', or an
+        :class:`~skbp.Activation`; or a list or tuple with one of those per
+        hidden layer (``len(coefs) - 1`` entries).
     out_activation : {'logistic', 'softmax', 'identity', 'exp'}, default=None
         Output activation g.  None: 'logistic' for 'squared_error' and
         'log_loss', the one output the other losses allow ('exp' for

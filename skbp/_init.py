@@ -1,4 +1,4 @@
-"""Initial weights: MLPClassifier's draws ('auto') and the named initialisers.
+"""Initial weights: today's rule ('auto') and the named initialisers.
 
 Every layer's weights W^(l)ᵀ (shape (fan_in, fan_out)) and biases (fan_out,)
 are drawn in NumPy from the estimator's ``random_state``, layer after layer,
@@ -6,12 +6,13 @@ output layer included, then moved to the data's namespace and device: the
 same seed gives the same weights in every namespace.  ``docs/derivation.md``
 ("Initial weights") says why each rule keeps the signal's variance.
 
-- ``'auto'``: MLPClassifier's draws, unchanged — uniform on [−r, r] for the
-  weights *and* the biases, r = √(6 / (fan_in + fan_out)) (Glorot & Bengio,
-  2010) for identity and tanh units, √(2 / (fan_in + fan_out)) for logistic
-  units (scikit-learn's factor 2), r = √(6 / fan_in) (He et al., 2015) for
-  relu and the other relu-like units (leaky_relu, elu, softplus, silu, gelu);
-  a user :class:`~skbp.Activation` gets tanh's rule.
+- ``'auto'``: skbp's rule since its start, unchanged — uniform on [−r, r]
+  for the weights *and* the biases, r = √(6 / (fan_in + fan_out)) (Glorot &
+  Bengio, 2010) for identity and tanh units, √(2 / (fan_in + fan_out)) for
+  logistic units (scikit-learn's factor 2) — MLPClassifier's draws, to the
+  bit — and r = √(6 / fan_in) (He et al., 2015; MLPClassifier keeps
+  Glorot's) for relu and the other relu-like units (leaky_relu, elu,
+  softplus, silu, gelu); a user :class:`~skbp.Activation` gets tanh's rule.
 - ``'glorot_uniform'``: weights uniform on ±√(6 / (fan_in + fan_out)).
 - ``'he_uniform'``: weights uniform on ±√(6 / fan_in).
 - ``'he_normal'``: weights normal, standard deviation √(2 / fan_in).
@@ -35,7 +36,7 @@ INIT = (Options("auto", *NAMED), Predicate(callable, "a callable"))
 
 
 def auto_bound(fan_in, fan_out, activation):
-    """Half-width of MLPClassifier's uniform draws for one layer ('auto').
+    """Half-width of the uniform draws of one layer under 'auto'.
 
     Glorot & Bengio (2010) for logistic, tanh and identity units (and user
     activations), sqrt(6 / (fan_in + fan_out)), with MLPClassifier's factor

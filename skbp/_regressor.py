@@ -30,13 +30,13 @@ class BackpropRegressor(RegressorMixin, BaseBackprop):
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of units of the ith hidden layer.
-    activation : str or list of str, default='logistic'
+    activation : str, Activation or list of them, default='logistic'
         Hidden activation σ: 'identity', 'logistic', 'tanh', 'relu' (as in
         MLPRegressor), 'leaky_relu' (slope 0.01 below 0), 'elu' (α = 1),
         'softplus', 'silu' (z·σ(z)) or 'gelu' (PyTorch's tanh approximation,
-        ``approximate='tanh'``); or a list or tuple with one of those per
-        hidden layer.  The seed's network is 'logistic' (MLPRegressor's default
-        is 'relu').
+        ``approximate='tanh'``), or an :class:`~skbp.Activation` of your own;
+        or a list or tuple with one of those per hidden layer.  The seed's
+        network is 'logistic' (MLPRegressor's default is 'relu').
     solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         'sgd': mini-batch gradient descent with (Nesterov) momentum; 'adam':
         Adam; 'lbfgs': full-batch L-BFGS-B through SciPy, stopping when the
@@ -131,6 +131,23 @@ default='constant'
         scorer name (``sklearn.metrics.get_scorer_names()``) or a callable
         ``scorer(estimator, X, y)`` (given ``sample_weight=`` when it takes
         it), called with this estimator as it stands after each epoch.
+    init : str or callable, default='auto'
+        Initial weights: 'auto', 'glorot_uniform', 'he_uniform', 'he_normal',
+        'lecun_normal' or a callable.  'auto' is today's rule, unchanged:
+        weights and biases uniform on ±√(6 / (fan_in + fan_out)) (Glorot) for
+        identity and tanh units and a user :class:`~skbp.Activation`, ±√(2 /
+        (fan_in + fan_out)) for logistic units (MLPRegressor's draws, to the
+        bit), and ±√(6 / fan_in) (He; MLPRegressor keeps Glorot's) for relu and
+        the relu-like 'leaky_relu', 'elu', 'softplus', 'silu' and 'gelu'; with
+        a per-layer list each hidden layer's weights follow its own units, the
+        output layer's the last hidden layer's.  The named rules draw the
+        weights — Glorot uniform ±√(6 / (fan_in + fan_out)), He uniform ±√(6 /
+        fan_in), He normal with standard deviation √(2 / fan_in), LeCun normal
+        √(1 / fan_in), plain (not truncated) normals — and start the biases at
+        zero.  A callable ``init(fan_in, fan_out, random_state) -> (coef,
+        intercept)`` is called once per layer, the output layer included, with
+        a ``numpy.random.RandomState`` (from ``random_state``), and must return
+        arrays of shapes (fan_in, fan_out) and (fan_out,).
 
     Attributes
     ----------
@@ -235,6 +252,7 @@ default='constant'
         quantile=0.5,
         max_grad_norm=None,
         scoring=None,
+        init="auto",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -264,6 +282,7 @@ default='constant'
         self.quantile = quantile
         self.max_grad_norm = max_grad_norm
         self.scoring = scoring
+        self.init = init
 
     def fit(
         self,

@@ -7,9 +7,10 @@ converts :class:`~sklearn.neural_network.MLPClassifier` and
 :class:`~sklearn.neural_network.MLPRegressor`.  skl2onnx (and onnxruntime, to
 run the result) are optional: ``import skbp`` never needs them.
 
-The graph is the network's forward pass, z = a W + b per layer with the
-hidden activation (identity, logistic, tanh or relu) in between, followed by
-the estimator's own output functions of the logits z:
+The graph is the network's forward pass, z = a W + b per layer with each
+hidden layer's activation in between (every named one, per-layer lists
+included; not a user ``Activation``, whose Python functions have no graph),
+followed by the estimator's own output functions of the logits z:
 
 - classifier, label: ``classes_[argmax z]`` (multiclass),
   ``classes_[int(z > 0)]`` (binary), or the int64 indicators ``z > 0``
@@ -68,9 +69,11 @@ try:
         OnnxGather,
         OnnxGreater,
         OnnxIdentity,
+        OnnxMax,
         OnnxLog,
         OnnxMatMul,
         OnnxMin,
+        OnnxMul,
         OnnxNeg,
         OnnxRelu,
         OnnxReshape,
@@ -96,7 +99,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "pip install skl2onnx onnxruntime"
     ) from exc
 
-from ._activations import per_layer
+from ._activations import LEAKY_SLOPE, Activation, per_layer
 from ._classifier import BackpropClassifier
 from ._regressor import BackpropRegressor
 
@@ -122,8 +125,57 @@ CLASSIFIER_OPTIONS = {
     "nocl": [True, False],
 }
 
-_HIDDEN = {"logistic": OnnxSigmoid, "tanh": OnnxTanh, "relu": OnnxRelu}
+def _leaky_relu(Z, dtype, opv):
+    """max(z, 0.01 z): ONNX's LeakyRelu holds its slope as a float32
+    attribute, off by 2e-10 in a double graph."""
+    slope = np.array([LEAKY_SLOPE], dtype=dtype)
+    return OnnxMax(Z, OnnxMul(Z, slope, op_version=opv), op_version=opv)
 
+
+def _elu(Z, dtype, opv):
+    """max(z, 0) + exp(min(z, 0)) − 1: onnxruntime has no double Elu."""
+    zero, one = np.array([0.0], dtype=dtype), np.array([1.0], dtype=dtype)
+    negative = OnnxExp(OnnxMin(Z, zero, op_version=opv), op_version=opv)
+    negative = OnnxSub(negative, one, op_version=opv)
+    return OnnxAdd(OnnxRelu(Z, op_version=opv), negative, op_version=opv)
+
+
+def _softplus(Z, dtype, opv):
+    """max(z, 0) + log(1 + exp(−abs(z))), finite for any z (onnxruntime has no
+    double Softplus)."""
+    one = np.array([1.0], dtype=dtype)
+    tail = OnnxExp(OnnxNeg(OnnxAbs(Z, op_version=opv), op_version=opv), op_version=opv)
+    tail = OnnxLog(OnnxAdd(tail, one, op_version=opv), op_version=opv)
+    return OnnxAdd(OnnxRelu(Z, op_version=opv), tail, op_version=opv)
+
+
+def _silu(Z, dtype, opv):
+    """z σ(z)."""
+    return OnnxMul(Z, OnnxSigmoid(Z, op_version=opv), op_version=opv)
+
+
+def _gelu(Z, dtype, opv):
+    """½ z (1 + tanh(√(2/π) (z + 0.044715 z³))), PyTorch's tanh GELU, from
+    the operators of every opset (ONNX's own Gelu needs opset 20)."""
+    const = lambda v: np.array([v], dtype=dtype)  # noqa: E731
+    mul = lambda a, b: OnnxMul(a, b, op_version=opv)  # noqa: E731
+    cubic = mul(mul(Z, Z), Z)
+    inner = OnnxAdd(Z, mul(cubic, const(0.044715)), op_version=opv)
+    t = OnnxTanh(mul(inner, const(np.sqrt(2.0 / np.pi))), op_version=opv)
+    return mul(mul(Z, const(0.5)), OnnxAdd(t, const(1.0), op_version=opv))
+
+
+_HIDDEN = {
+    "identity": lambda Z, dtype, opv: Z,
+    "logistic": lambda Z, dtype, opv: OnnxSigmoid(Z, op_version=opv),
+    "tanh": lambda Z, dtype, opv: OnnxTanh(Z, op_version=opv),
+    "relu": lambda Z, dtype, opv: OnnxRelu(Z, op_version=opv),
+    "leaky_relu": _leaky_relu,
+    "elu": _elu,
+    "softplus": _softplus,
+    "silu": _silu,
+    "gelu": _gelu,
+}
 
 # ------------------------------------------------------------ the network
 
@@ -146,19 +198,23 @@ def _logits(model, X, dtype, opv):
         Z = OnnxAdd(OnnxMatMul(A, W, op_version=opv), b, op_version=opv)
         if l == last:
             return Z
-        A = _hidden(names[l], Z, opv)
+        A = _hidden(names[l], Z, dtype, opv)
 
 
-def _hidden(activation, Z, opv):
+def _hidden(activation, Z, dtype, opv):
     """The graph of a = σ(z) for one hidden layer."""
-    if activation == "identity":
-        return Z
-    if isinstance(activation, str) and activation in _HIDDEN:
-        return _HIDDEN[activation](Z, op_version=opv)
-    raise NotImplementedError(
-        f"skbp.onnx cannot convert hidden activation {activation!r}; "
-        f"it converts 'identity' and {sorted(_HIDDEN)}."
-    )
+    if isinstance(activation, Activation):
+        raise NotImplementedError(
+            f"skbp.onnx cannot convert the user Activation {activation.name!r}: "
+            "its Python functions have no ONNX graph. It converts the named "
+            f"activations {sorted(_HIDDEN)}."
+        )
+    if not (isinstance(activation, str) and activation in _HIDDEN):
+        raise NotImplementedError(
+            f"skbp.onnx cannot convert hidden activation {activation!r}; "
+            f"it converts {sorted(_HIDDEN)}."
+        )
+    return _HIDDEN[activation](Z, dtype, opv)
 
 
 def _classes_initializer(scope, container, model):

@@ -3,15 +3,18 @@ functions and autograd (values and σ'), finite differences (gradient_check),
 and a forward pass written out here by hand."""
 
 import itertools
+import pickle
 import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from skbp import (
+    Activation,
     BackpropClassifier,
     BackpropRegressor,
     InvalidParameterError,
@@ -269,3 +272,127 @@ def test_no_hidden_layer_takes_an_empty_list():
     a = BackpropRegressor((), [], solver="lbfgs", random_state=0).fit(X, y)
     b = BackpropRegressor((), "identity", solver="lbfgs", random_state=0).fit(X, y)
     assert_array_equal(a.coefs_[0], b.coefs_[0])
+
+
+# ------------------------------------------------ a user's own Activation
+
+
+def tanh_function(z):
+    return np.tanh(z)
+
+
+def tanh_derivative(z, a):
+    return 1 - a**2
+
+
+def softsign(z):
+    return z / (1 + abs(z))
+
+
+def softsign_derivative(z, a):
+    return 1 / (1 + abs(z)) ** 2
+
+
+TANH = Activation(tanh_function, tanh_derivative, name="my_tanh")
+SOFTSIGN = Activation(softsign, softsign_derivative)
+
+
+@pytest.mark.parametrize("Estimator", [BackpropClassifier, BackpropRegressor])
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+def test_an_activation_from_tanh_trains_exactly_as_tanh(Estimator, solver):
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(50, 4), np.arange(50) % 3
+    kw = dict(hidden_layer_sizes=(6, 5), solver=solver, max_iter=8, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        named = Estimator(activation="tanh", **kw).fit(X, y)
+        mine = Estimator(activation=TANH, **kw).fit(X, y)
+    assert mine.loss_curve_ == named.loss_curve_
+    for a, b in zip(mine.coefs_ + mine.intercepts_, named.coefs_ + named.intercepts_):
+        assert_array_equal(a, b)
+    assert_array_equal(mine.predict(X), named.predict(X))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize(
+    "activation",
+    [SOFTSIGN, [SOFTSIGN, "relu"], ["gelu", TANH, SOFTSIGN]],
+    ids=["alone", "two layers", "three layers"],
+)
+def test_an_activation_passes_the_gradient_check(activation, weighted):
+    n_hidden = len(activation) if isinstance(activation, list) else 1
+    units = [4] + [5, 3, 4][:n_hidden] + [3]
+    coefs, intercepts = random_network(units, seed=n_hidden)
+    X, Y, sw = random_data(6, 4, 3, seed=9)
+    error = gradient_check(
+        coefs,
+        intercepts,
+        X,
+        Y,
+        activation=activation,
+        alpha=0.25,
+        sample_weight=sw if weighted else None,
+    )
+    assert error < 1e-6
+
+
+def test_a_wrong_derivative_is_caught_by_the_gradient_check():
+    wrong = Activation(np.tanh, lambda z, a: 1 - a)  # forgot the square
+    coefs, intercepts = random_network([4, 5, 3], seed=0)
+    X, Y, _ = random_data(6, 4, 3, seed=9)
+    assert gradient_check(coefs, intercepts, X, Y, activation=wrong) > 1e-3
+
+
+@pytest.mark.parametrize("Estimator", [BackpropClassifier, BackpropRegressor])
+def test_estimators_holding_an_activation_clone_and_pickle(Estimator):
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(40, 3), np.arange(40) % 2
+    model = Estimator((5, 4), [SOFTSIGN, "relu"], max_iter=5, random_state=0)
+    assert model.get_params()["activation"] == [SOFTSIGN, "relu"]
+    copy = clone(model)
+    assert copy.activation == model.activation
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        copy.fit(X, y)
+        assert_array_equal(copy.predict(X), model.predict(X))
+        loaded = pickle.loads(pickle.dumps(model))
+        assert loaded.activation == model.activation
+        assert_array_equal(loaded.predict(X), model.predict(X))
+        model.set_params(activation=TANH, hidden_layer_sizes=(5,)).fit(X, y)
+    assert model.activation is TANH and len(model.coefs_) == 2
+
+
+def test_activation_equality_and_repr():
+    assert TANH == Activation(tanh_function, tanh_derivative, name="my_tanh")
+    assert TANH != Activation(tanh_function, tanh_derivative)
+    assert TANH != "tanh" and hash(TANH) == hash(clone(TANH, safe=False))
+    assert repr(SOFTSIGN) == (
+        "Activation(softsign, softsign_derivative, name='softsign')"
+    )
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (("tanh", tanh_derivative), "function must be a callable"),
+        ((np.tanh, None), "derivative must be a callable"),
+        ((np.tanh, tanh_derivative, 3), "name must be a str"),
+    ],
+)
+def test_activation_arguments_are_named(args, match):
+    with pytest.raises(TypeError, match=match):
+        Activation(*args)
+
+
+@pytest.mark.parametrize(
+    "activation, call",
+    [
+        (Activation(lambda z: z.sum(axis=1), tanh_derivative, "rowsum"), "function"),
+        (Activation(np.tanh, lambda z, a: 1.0, "scalar"), "derivative"),
+    ],
+)
+def test_a_result_of_the_wrong_shape_is_named(activation, call):
+    model = BackpropClassifier((4,), activation, max_iter=2)
+    with pytest.raises(ValueError, match=f"'{activation.name}': {call}.*shape"):
+        model.fit([[0.0], [1.0]], [0, 1])

@@ -1009,7 +1009,17 @@ def test_loss_and_gradients_float32_and_numpy_weights(name, Y_in):
 
 # ------------------------------------ activations: new names, per-layer lists
 
+def softsign(z):
+    return z / (1 + abs(z))
+
+
+def softsign_derivative(z, a):
+    return 1 / (1 + abs(z)) ** 2
+
+
 ACTIVATION_CASES = [
+    skbp.Activation(softsign, softsign_derivative),
+    [skbp.Activation(softsign, softsign_derivative), "gelu"],
     "leaky_relu",
     "elu",
     "softplus",
@@ -1024,10 +1034,11 @@ ACTIVATION_CASES = [
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 @pytest.mark.parametrize("activation", ACTIVATION_CASES, ids=str)
 @pytest.mark.parametrize("kind", KINDS)
-def test_activations_same_computation_as_numpy(kind, activation, solver, name):
+@pytest.mark.parametrize("init", ["auto", "he_normal"])
+def test_activations_same_computation_as_numpy(kind, activation, solver, name, init):
     X, y = DATA[kind]
     hidden = (8, 5) if isinstance(activation, (list, tuple)) else (8,)
-    params = dict(hidden_layer_sizes=hidden, activation=activation)
+    params = dict(hidden_layer_sizes=hidden, activation=activation, init=init)
     with dispatch():
         ref = make(kind, solver, **params).fit(X, y)
         est = make(kind, solver, **params).fit(to_xp(name, X), to_xp(name, y))

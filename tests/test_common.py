@@ -27,7 +27,18 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from skbp import BackpropClassifier, BackpropRegressor
+from skbp import Activation, BackpropClassifier, BackpropRegressor
+
+
+def softsign(z):
+    return z / (1 + abs(z))
+
+
+def softsign_derivative(z, a):
+    return 1 / (1 + abs(z)) ** 2
+
+
+SOFTSIGN = Activation(softsign, softsign_derivative)
 
 ESTIMATORS = [
     BackpropClassifier(),  # the defaults: the seed's sigmoid network, quadratic cost
@@ -39,12 +50,14 @@ ESTIMATORS = [
     ),
     BackpropClassifier(activation="tanh", class_weight="balanced", alpha=0.01),
     BackpropClassifier((10, 5), ["gelu", "leaky_relu"]),
+    BackpropClassifier((10, 5), [SOFTSIGN, "relu"], init="he_normal"),
     BackpropRegressor(),  # the defaults
     BackpropRegressor(solver="sgd", learning_rate_init=0.01),
     BackpropRegressor(solver="lbfgs"),
     BackpropRegressor(loss="poisson"),  # declares positive_only targets
     BackpropRegressor((6, 4), ("silu", "elu")),
     BackpropRegressor(activation="softplus", solver="lbfgs"),
+    BackpropRegressor(activation=SOFTSIGN, init="lecun_normal"),
 ]
 
 

@@ -30,7 +30,17 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 TOL = 1e-5
 MARGIN = 1e-4
-ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
+ACTIVATIONS = [
+    "identity",
+    "logistic",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "softplus",
+    "silu",
+    "gelu",
+]
 HIDDEN = [(8,), (8, 6)]
 OPTIONS = {
     "zipmap=False": {"zipmap": False},
@@ -158,7 +168,9 @@ def test_classifier_hidden_activations_and_depths(kind, activation, hidden):
     assert_allclose(proba, model.predict_proba(X), rtol=TOL, atol=TOL)
 
 
-@pytest.mark.parametrize("activation", [("tanh", "relu"), ("identity", "logistic")])
+@pytest.mark.parametrize(
+    "activation", [("tanh", "relu"), ("identity", "logistic"), ("gelu", "elu")]
+)
 @pytest.mark.parametrize("kind", ["softmax", "binary"])
 def test_classifier_per_layer_activations(kind, activation):
     model = classifier(kind, activation, (8, 6))
@@ -167,6 +179,24 @@ def test_classifier_per_layer_activations(kind, activation):
     label, proba = run(to_onnx(model, X[:1], options={"zipmap": False}), X)
     assert_array_equal(label, model.predict(X))
     assert_allclose(proba, model.predict_proba(X), rtol=TOL, atol=TOL)
+
+
+def softsign(z):
+    return z / (1 + abs(z))
+
+
+def softsign_derivative(z, a):
+    return 1 / (1 + abs(z)) ** 2
+
+
+@pytest.mark.parametrize("Estimator", [BackpropClassifier, BackpropRegressor])
+def test_a_user_activation_is_refused_at_export_by_name(Estimator):
+    mine = skbp.Activation(softsign, softsign_derivative, name="my_softsign")
+    X = data()
+    model = Estimator((8, 6), ["relu", mine], max_iter=5, random_state=0)
+    model.fit(X, targets("binary", X).astype(int))
+    with pytest.raises(NotImplementedError, match="user Activation 'my_softsign'"):
+        to_onnx(model, X[:1])
 
 
 def test_classifier_output_class_labels():

@@ -17,7 +17,8 @@ graph runs; export; save the graph to a file; load it in an onnxruntime
 session; and check that its labels equal ``predict``'s and its probabilities
 ``predict_proba``'s to float32 rounding. skl2onnx and onnxruntime are optional
 (``pip install skl2onnx onnxruntime``); without them the script says so and
-stops. ``SKBP_EXAMPLES_QUICK=1`` caps the epochs.
+stops. The figure (``onnx.png``, with matplotlib) sets the two sets of
+probabilities side by side. ``SKBP_EXAMPLES_QUICK=1`` caps the epochs.
 """
 
 import os
@@ -46,6 +47,11 @@ except ImportError as exc:  # optional: skbp never requires them
         "Install them with: pip install skl2onnx onnxruntime"
     )
     sys.exit(0)
+
+try:
+    import matplotlib.pyplot as plt
+except ImportError:  # the optional skbp[plot] extra
+    plt = None
 
 QUICK = os.environ.get("SKBP_EXAMPLES_QUICK") == "1"
 MAX_ITER = 20 if QUICK else 200
@@ -114,3 +120,27 @@ print(f"onnxruntime {onnx_ms:.1f} ms, predict + predict_proba {sklearn_ms:.1f} m
 print(f"first five: ONNX {labels[:5].tolist()}, truth {y_test[:5].tolist()}")
 assert np.array_equal(labels, expected_labels)
 assert gap < 1e-5
+
+# %%
+# Every probability of every test image, ONNX against scikit-learn (on the
+# diagonal), and how far apart they are: float32 rounding, nothing more.
+
+if plt is not None:
+    fig, (ax_pp, ax_gap) = plt.subplots(1, 2, figsize=(10, 4))
+    ax_pp.plot(expected_proba.ravel(), proba.ravel(), ".", ms=3, alpha=0.5)
+    ax_pp.plot([0, 1], [0, 1], c="gray", lw=0.8)
+    ax_pp.set(
+        xlabel="predict_proba (scikit-learn)",
+        ylabel="ONNX probability",
+        title="the same probabilities",
+    )
+    differences = np.abs(proba - expected_proba).ravel()
+    ax_gap.hist(np.log10(np.maximum(differences, 1e-12)), bins=30)
+    ax_gap.set(
+        xlabel="log10 |ONNX − predict_proba| (0 drawn at −12)",
+        ylabel="probabilities",
+        title="their differences",
+    )
+    fig.tight_layout()
+    fig.savefig("onnx.png", dpi=100)
+    print("\nsaved onnx.png")

@@ -33,6 +33,11 @@ from sklearn.preprocessing import StandardScaler
 
 from skbp import BackpropClassifier
 
+try:
+    import matplotlib.pyplot as plt
+except ImportError:  # the optional skbp[plot] extra
+    plt = None
+
 QUICK = os.environ.get("SKBP_EXAMPLES_QUICK") == "1"
 N_TRAIN = 20_000 if QUICK else 200_000
 N_TEST = 5_000
@@ -88,9 +93,9 @@ for X_chunk, _ in chunks(X_disk, y_disk):
 X_test_scaled = scaler.transform(X_test).astype(np.float32)
 
 # %%
-# Training passes. ``random_state`` is a ``RandomState`` instance so that each
-# call's shuffle of its chunk continues one random stream; an int would
-# re-seed every call and shuffle every chunk in the same order.
+# Training passes. Each call's shuffle of its chunk continues one random
+# stream seeded once by ``random_state`` (an int or a ``RandomState``: the
+# same weights), where MLPClassifier would re-seed an int every call.
 
 net = BackpropClassifier(
     hidden_layer_sizes=(64,),
@@ -100,7 +105,7 @@ net = BackpropClassifier(
     learning_rate_init=1e-3,
     batch_size=100,
     alpha=1e-4,
-    random_state=np.random.RandomState(0),
+    random_state=0,
 )
 classes = np.arange(5)  # every class of the stream, known up front
 
@@ -108,6 +113,7 @@ print(
     f"{'pass':>4} {'rows seen':>10} {'mean chunk loss':>15} "
     f"{'test accuracy':>13} {'seconds':>7}"
 )
+curve = []  # (rows seen, mean chunk loss, test accuracy) after each pass
 for n_pass in range(1, PASSES + 1):
     start, losses = time.perf_counter(), []
     for X_chunk, y_chunk in chunks(X_disk, y_disk):
@@ -116,10 +122,26 @@ for n_pass in range(1, PASSES + 1):
         )
         losses.append(net.loss_)
     seconds = time.perf_counter() - start
+    curve.append((net.t_, np.mean(losses), net.score(X_test_scaled, y_test)))
     print(
-        f"{n_pass:>4} {net.t_:>10} {np.mean(losses):>15.4f} "
-        f"{net.score(X_test_scaled, y_test):>13.4f} {seconds:>7.2f}"
+        f"{n_pass:>4} {curve[-1][0]:>10} {curve[-1][1]:>15.4f} "
+        f"{curve[-1][2]:>13.4f} {seconds:>7.2f}"
     )
 
 del X_disk, y_disk  # release the memory maps before deleting the files
 workdir.cleanup()
+
+# %%
+# The learning curve: the mean loss of each pass's chunks and the held-out
+# accuracy after it, against the training rows seen so far.
+
+if plt is not None:
+    seen, loss, accuracy = map(np.array, zip(*curve))
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    ax_loss.plot(seen, loss, "o-")
+    ax_loss.set(xlabel="training rows seen", ylabel="mean chunk loss", title="loss")
+    ax_acc.plot(seen, accuracy, "o-", c="C1")
+    ax_acc.set(xlabel="training rows seen", ylabel="accuracy", title="test accuracy")
+    fig.tight_layout()
+    fig.savefig("out_of_core.png", dpi=100)
+    print("\nsaved out_of_core.png")

@@ -9,7 +9,9 @@ With its defaults the network is the seed's: one hidden layer of sigmoid
 units trained on the quadratic cost J = ½‖a − y‖², here with Adam.
 
 We fit on three quarters of the images, predict the rest, and print the test
-accuracy, per-class precision and recall, and a few predicted probabilities.
+accuracy, per-class precision and recall, and a few predicted probabilities,
+and draw the training loss per epoch and the test set's confusion matrix
+(``quickstart.png``, with matplotlib: the optional ``skbp[plot]`` extra).
 Set ``SKBP_EXAMPLES_QUICK=1`` for a few-second run with fewer epochs.
 """
 
@@ -20,12 +22,17 @@ import warnings
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import classification_report
+from sklearn.metrics import ConfusionMatrixDisplay, classification_report
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skbp import BackpropClassifier
+
+try:
+    import matplotlib.pyplot as plt
+except ImportError:  # the optional skbp[plot] extra
+    plt = None
 
 QUICK = os.environ.get("SKBP_EXAMPLES_QUICK") == "1"
 MAX_ITER = 20 if QUICK else 200
@@ -81,3 +88,19 @@ print("first five test images: true label, prediction, P(prediction)")
 for label, pred, row in zip(y_test[:5], y_pred[:5], proba, strict=True):
     print(f"  {label:>2} {pred:>4}   {row.max():.3f}")
 assert np.allclose(proba.sum(axis=1), 1.0)
+
+# %%
+# The training loss after each epoch (``loss_curve_``) and where the test
+# images' predictions land: most mistakes are between similar-looking digits.
+
+if plt is not None:
+    fig, (ax_loss, ax_cm) = plt.subplots(1, 2, figsize=(11, 4.5))
+    ax_loss.plot(range(1, net.n_iter_ + 1), net.loss_curve_)
+    ax_loss.set(
+        xlabel="epoch", ylabel="training loss", yscale="log", title="loss_curve_"
+    )
+    ConfusionMatrixDisplay.from_predictions(y_test, y_pred, ax=ax_cm, colorbar=False)
+    ax_cm.set_title("test set: true vs. predicted digit")
+    fig.tight_layout()
+    fig.savefig("quickstart.png", dpi=100)
+    print("\nsaved quickstart.png")

@@ -72,6 +72,7 @@ exclude_patterns = [
     "_build",
     "_ext",
     "_gallery",
+    "_generated",
     "_templates",
     "gallery_header.rst",
     "**.ipynb_checkpoints",
@@ -99,6 +100,13 @@ numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 add_module_names = False
 toc_object_entries_show_parents = "hide"  # "fit()", not "BackpropClassifier.fit()"
+
+# -- Performance page ------------------------------------------------------
+
+# Figures drawn from benchmarks/results.json, the benchmark script's output.
+BENCHMARK_MACHINE = skbp_docs.draw_benchmarks(
+    ROOT / "benchmarks" / "results.json", DOCS / "_generated"
+)
 
 # -- Gallery ---------------------------------------------------------------
 

@@ -1,10 +1,10 @@
 """The Sphinx site builds with warnings as errors, and its key pages are there.
 
 The build runs on a copy of the checkout's ``docs/``, ``examples/``,
-``skbp/`` and ``README.md`` in a scratch directory, in the gallery's quick
-mode (``SKBP_DOCS_QUICK=1``: a few fast examples executed with
-``SKBP_EXAMPLES_QUICK=1``), so it neither writes into the working tree nor
-reuses an earlier build's cached gallery.
+``skbp/``, ``README.md`` and ``benchmarks/results.*`` in a scratch
+directory, in the gallery's quick mode (``SKBP_DOCS_QUICK=1``: a few fast
+examples executed with ``SKBP_EXAMPLES_QUICK=1``), so it neither writes into
+the working tree nor reuses an earlier build's cached gallery.
 """
 
 import os
@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GENERATED = (
     "_build",
     "_gallery",
+    "_generated",
     "auto_examples",
     "generated",
     "sg_execution_times.rst",
@@ -39,6 +40,9 @@ def site(tmp_path_factory):
         ROOT / "skbp", repo / "skbp", ignore=shutil.ignore_patterns("__pycache__")
     )
     shutil.copy(ROOT / "README.md", repo / "README.md")
+    (repo / "benchmarks").mkdir()
+    for name in ("results.json", "results.md"):
+        shutil.copy(ROOT / "benchmarks" / name, repo / "benchmarks")
     html = tmp / "html"
     env = dict(os.environ, SKBP_DOCS_QUICK="1", MPLBACKEND="Agg")
     env.pop("SKBP_EXAMPLES_QUICK", None)  # quick mode sets it
@@ -129,3 +133,70 @@ def test_gallery_page_has_output_and_figure(site):
         path = site / figure
         assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (site / "auto_examples" / "index.html").is_file()
+
+
+#: Phrases of the project's own history, or of the build machine spoken of as
+#: the reader's, that user pages must not carry (the changelog alone tells
+#: history).  Measured figures name their hardware instead.
+NOT_FOR_USERS = [
+    r"\bthis (?:[\w-]+ )?(?:machine|VM|virtual machine|box)\b",
+    r"\bthis session\b",
+    r"\b(?:our|this project's|the project's) sessions?\b",
+    r"\bhave had no GPU\b",
+    r"\bset so far\b",
+    r"\bin earlier runs\b",
+    r"\buntested here\b",
+]
+
+
+def user_pages(site):
+    """Every page a user reads: landing, install, guide, FAQ, examples,
+    performance (the generated API pages come from docstrings)."""
+    pages = [p for p in site.rglob("*.html") if "_modules" not in p.parts]
+    skip = {"changelog.html", "genindex.html", "search.html", "py-modindex.html"}
+    return [p for p in pages if p.name not in skip]
+
+
+def test_user_pages_speak_to_the_user(site):
+    pages = user_pages(site)
+    assert len(pages) > 20
+    found = []
+    for page in pages:
+        text = text_of(page)
+        for pattern in NOT_FOR_USERS:
+            for match in re.finditer(pattern, text, flags=re.IGNORECASE):
+                context = text[max(0, match.start() - 60) : match.end() + 60]
+                found.append(f"{page.relative_to(site)}: ...{context!r}...")
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    "page", ["install", "faq", "user_guide/tips", "performance", "changelog"]
+)
+def test_new_pages_are_in_the_site(site, page):
+    path = site / f"{page}.html"
+    assert path.is_file(), page
+    # Linked from the navigation: the landing page's toctree reaches it.
+    assert f'href="{page}.html' in (site / "index.html").read_text(
+        encoding="utf-8"
+    ) or page.startswith("user_guide/")
+
+
+def test_landing_page_starts_with_a_first_model(site):
+    text = text_of(site / "index.html")
+    body = text[text.index("trained by back-propagation derived by hand") :]
+    first_code = body.index("from sklearn.datasets import load_digits")
+    assert first_code < body.index("Compared with MLPClassifier")
+    assert "see below" not in text
+
+
+def test_performance_page_draws_the_benchmarks(site):
+    raw = (site / "performance.html").read_text(encoding="utf-8")
+    images = re.findall(r'src="(_images/perf_\w+\.png)"', raw)
+    assert len(images) == 2, images
+    for image in images:
+        assert (site / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    machine = __import__("json").loads(
+        (ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8")
+    )["machine"]
+    assert machine["cpu"] in text_of(site / "performance.html")

@@ -17,6 +17,8 @@
   backticks) becomes a link to its page, so that Markdown written for GitHub
   (``docs/derivation.md``, README sections) links into the API reference and
   the gallery without any Sphinx roles in it.
+* ``draw_benchmarks``: the performance page's figures, drawn at build time
+  from ``benchmarks/results.json`` (the benchmark's own output).
 * ``link_sklearn``: references to ``sklearn.*`` objects, which no inventory
   resolves offline, link to scikit-learn's API pages; so do the glossary terms
   and labels in docstrings inherited from scikit-learn.
@@ -41,6 +43,8 @@ EXAMPLE_ORDER = [
     "plot_compare_mlp.py",
     "plot_grid_search.py",
     "plot_regularization.py",
+    "plot_alpha_boundaries.py",
+    "plot_first_layer_weights.py",
     "plot_out_of_core.py",
     "plot_gpu.py",
     "plot_dask.py",
@@ -56,6 +60,8 @@ OPTIONAL_IMPORTS = {
     "plot_gpu.py": ("torch",),
     "plot_dask.py": ("dask", "distributed", "dask_ml"),
     "plot_onnx.py": ("skl2onnx", "onnxruntime"),
+    "plot_alpha_boundaries.py": ("matplotlib",),
+    "plot_first_layer_weights.py": ("matplotlib",),
 }
 
 #: Public names as they appear in inline code -> the object they name.
@@ -164,6 +170,8 @@ def _public_target(text):
     """
     head, _, member = text.removeprefix("skbp.").partition(".")
     if head not in PUBLIC or (member and not _MEMBER.match(member)):
+        return None
+    if member and not head[:1].isupper():  # a file name: gradient_check.png
         return None
     if member and not member.endswith("_"):
         return f"{PUBLIC[head]}.{member}"
@@ -277,3 +285,82 @@ def setup(app):
     app.connect("env-before-read-docs", lambda *args: _restore_sys_exit())
     app.connect("build-finished", lambda *args: _restore_sys_exit())
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def draw_benchmarks(results, folder):
+    """Draw ``benchmarks/results.json`` (``results``) as the performance
+    page's figures in ``folder``: time per unit and peak memory of each
+    configuration, skbp beside scikit-learn's MLP (and PyTorch's CPU loop
+    where measured).  Returns the machine's one-line description."""
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = json.loads(Path(results).read_text(encoding="utf-8"))
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = data["rows"]
+    names = [row["name"] for row in rows]
+    machine = data["machine"]
+    where = (
+        f"{machine['cpu']}, {machine['cores']} cores; NumPy {machine['numpy']}, "
+        f"scikit-learn {machine['sklearn']}; {data['date'][:10]}"
+    )
+    _draw_speed(plt, rows, names, where, folder / "perf_speed.png")
+    _draw_memory(plt, rows, names, where, folder / "perf_memory.png")
+    return where
+
+
+def _draw_speed(plt, rows, names, where, path):
+    """Time of each configuration relative to MLP's (MLP = 1), bars per library."""
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    y = range(len(rows))
+    for shift, who, label in (
+        (-0.27, "skbp", "skbp"),
+        (0, "mlp", "MLP"),
+        (0.27, "torch", "PyTorch CPU loop"),
+    ):
+        ratio = [
+            row[who]["median"] / row["mlp"]["median"] if row.get(who) else 0.0
+            for row in rows
+        ]
+        ax.barh([i + shift for i in y], ratio, height=0.26, label=label)
+    ax.axvline(1.0, c="gray", lw=0.8)
+    ax.set_yticks(list(y), [f"{n} ({row['unit']})" for n, row in zip(names, rows)])
+    ax.invert_yaxis()
+    ax.set(
+        xlabel="time relative to MLPClassifier / MLPRegressor (shorter is faster)",
+        title=f"speed per configuration — {where}",
+    )
+    ax.title.set_fontsize(9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _draw_memory(plt, rows, names, where, path):
+    """Peak memory (tracemalloc MiB) of each configuration, skbp beside MLP."""
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    y = range(len(rows))
+    for shift, who, label in ((-0.2, "skbp", "skbp"), (0.2, "mlp", "MLP")):
+        ax.barh(
+            [i + shift for i in y],
+            [row[who]["peak_mib"] for row in rows],
+            height=0.4,
+            label=label,
+        )
+    ax.set_yticks(list(y), names)
+    ax.invert_yaxis()
+    ax.set(
+        xlabel="peak memory of one fit or predict call (MiB, tracemalloc)",
+        title=f"memory per configuration — {where}",
+    )
+    ax.title.set_fontsize(9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -12,6 +12,7 @@ from ._training import DivergenceError
 #: The types a saved skbp estimator holds beyond NumPy's and scikit-learn's:
 #: ``skops.io.load(path, trusted=TRUSTED_SKOPS_TYPES)`` loads one safely.
 TRUSTED_SKOPS_TYPES = [
+    "skbp._activations.Activation",
     "skbp._classifier.BackpropClassifier",
     "skbp._regressor.BackpropRegressor",
     "skbp._optimizers.Adam",

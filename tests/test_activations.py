@@ -14,6 +14,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from skbp import (
+    TRUSTED_SKOPS_TYPES,
     Activation,
     BackpropClassifier,
     BackpropRegressor,
@@ -396,3 +397,20 @@ def test_a_result_of_the_wrong_shape_is_named(activation, call):
     model = BackpropClassifier((4,), activation, max_iter=2)
     with pytest.raises(ValueError, match=f"'{activation.name}': {call}.*shape"):
         model.fit([[0.0], [1.0]], [0, 1])
+
+
+def test_skops_loads_an_activation_once_its_functions_are_trusted(tmp_path):
+    sio = pytest.importorskip("skops.io")
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(30, 3), np.arange(30) % 2
+    model = BackpropClassifier((4,), [SOFTSIGN], max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    mine = {f"{__name__}.softsign", f"{__name__}.softsign_derivative"}
+    assert set(sio.get_untrusted_types(file=path)) - set(TRUSTED_SKOPS_TYPES) == mine
+    loaded = sio.load(path, trusted=TRUSTED_SKOPS_TYPES + sorted(mine))
+    assert loaded.activation == [SOFTSIGN]
+    assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))

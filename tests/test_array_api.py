@@ -1050,3 +1050,37 @@ def test_activations_same_computation_as_numpy(kind, activation, solver, name, i
             np.testing.assert_array_equal(to_numpy(got[method]), want[method])
         else:
             assert_close(got[method], want[method], atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "activation",
+    [["gelu", "elu"], [skbp.Activation(softsign, softsign_derivative), "silu"]],
+    ids=["names", "Activation"],
+)
+@pytest.mark.parametrize("name", NAMESPACES)
+def test_loss_and_gradients_per_layer_match_numpy(name, activation):
+    rng = np.random.RandomState(1)
+    units = [6, 5, 4, 3]
+    coefs = [rng.randn(i, o) * 0.5 for i, o in zip(units[:-1], units[1:])]
+    intercepts = [rng.randn(o) * 0.1 for o in units[1:]]
+    X, Y = rng.randn(20, 6), np.eye(3)[rng.randint(3, size=20)]
+    sw = rng.uniform(0.1, 2.0, size=20)
+    kwargs = dict(activation=activation, out_activation="softmax", loss="log_loss")
+    with dispatch():
+        want, w_coefs, w_ints = skbp.loss_and_gradients(
+            coefs, intercepts, X, Y, sample_weight=sw, alpha=0.1, **kwargs
+        )
+        Xp = to_xp(name, X)
+        got, g_coefs, g_ints = skbp.loss_and_gradients(
+            [to_xp(name, c) for c in coefs],
+            [to_xp(name, b) for b in intercepts],
+            Xp,
+            to_xp(name, Y),
+            sample_weight=to_xp(name, sw),
+            alpha=0.1,
+            **kwargs,
+        )
+    assert got == pytest.approx(want, rel=1e-10, abs=1e-10)
+    for g, w in zip(g_coefs + g_ints, w_coefs + w_ints):
+        assert_lives_with(g, Xp)
+        np.testing.assert_allclose(to_numpy(g), w, rtol=0, atol=1e-10)

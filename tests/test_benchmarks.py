@@ -71,3 +71,27 @@ def test_choose_defaults_regressor_quick_run_prints_its_recommendation():
     )
     assert result.returncode == 0, result.stderr
     assert "recommendation:" in result.stdout
+
+
+def test_scaling_smoke_run_writes_its_json(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "scaling.py"),
+            "--smoke",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "scaling.json").read_text())
+    assert data["machine"]["cpu"] and [row["rows"] for row in data["rows"]] == [
+        400,
+        800,
+    ]
+    for row in data["rows"]:
+        for library in ("skbp", "mlp"):
+            assert row[library]["median"] > 0 and row[library]["peak_mib"] > 0

@@ -41,7 +41,7 @@ def site(tmp_path_factory):
     )
     shutil.copy(ROOT / "README.md", repo / "README.md")
     (repo / "benchmarks").mkdir()
-    for name in ("results.json", "results.md"):
+    for name in ("results.json", "results.md", "scaling.json"):
         shutil.copy(ROOT / "benchmarks" / name, repo / "benchmarks")
     html = tmp / "html"
     env = dict(os.environ, SKBP_DOCS_QUICK="1", MPLBACKEND="Agg")
@@ -193,7 +193,7 @@ def test_landing_page_starts_with_a_first_model(site):
 def test_performance_page_draws_the_benchmarks(site):
     raw = (site / "performance.html").read_text(encoding="utf-8")
     images = re.findall(r'src="(_images/perf_\w+\.png)"', raw)
-    assert len(images) == 2, images
+    assert len(images) == 3, images
     for image in images:
         assert (site / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     machine = __import__("json").loads(

@@ -18,7 +18,8 @@
   (``docs/derivation.md``, README sections) links into the API reference and
   the gallery without any Sphinx roles in it.
 * ``draw_benchmarks``: the performance page's figures, drawn at build time
-  from ``benchmarks/results.json`` (the benchmark's own output).
+  from ``benchmarks/results.json`` and ``benchmarks/scaling.json`` (the
+  benchmarks' own output).
 * ``link_sklearn``: references to ``sklearn.*`` objects, which no inventory
   resolves offline, link to scikit-learn's API pages; so do the glossary terms
   and labels in docstrings inherited from scikit-learn.
@@ -311,7 +312,44 @@ def draw_benchmarks(results, folder):
     )
     _draw_speed(plt, rows, names, where, folder / "perf_speed.png")
     _draw_memory(plt, rows, names, where, folder / "perf_memory.png")
+    scaling = Path(results).with_name("scaling.json")
+    if scaling.is_file():  # benchmarks/scaling.py's output, beside results.json
+        _draw_rows(plt, json.loads(scaling.read_text(encoding="utf-8")), folder)
     return where
+
+
+def _draw_rows(plt, data, folder):
+    """CPU seconds per epoch and peak memory against the training rows."""
+    machine = data["machine"]
+    where = f"{machine['cpu']}, one BLAS thread; {data['date'][:10]}"
+    rows = [row["rows"] for row in data["rows"]]
+    fig, (ax_time, ax_mem) = plt.subplots(1, 2, figsize=(10, 4))
+    for who, label in (("skbp", "skbp"), ("mlp", "MLPClassifier")):
+        ax_time.loglog(
+            rows, [r[who]["median"] for r in data["rows"]], "o-", label=label
+        )
+        ax_mem.plot(rows, [r[who]["peak_mib"] for r in data["rows"]], "o-", label=label)
+    ax_time.set(
+        xlabel="training rows",
+        ylabel="CPU seconds per epoch",
+        title="time: linear in the rows",
+    )
+    ax_mem.set(
+        xlabel="training rows",
+        ylabel="peak MiB of a one-epoch fit",
+        title="memory beyond the data",
+        ylim=(0, None),
+    )
+    for ax in (ax_time, ax_mem):
+        ax.legend()
+        ax.grid(alpha=0.3)
+    ax_time.set_xticks(rows, [f"{n:,}" for n in rows], minor=False)
+    ax_time.xaxis.set_minor_formatter(plt.NullFormatter())
+    setting = data["setting"].split(";")[0]
+    fig.suptitle(f"{setting}\n{where}", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(folder / "perf_rows.png", dpi=100)
+    plt.close(fig)
 
 
 def _draw_speed(plt, rows, names, where, path):

@@ -14,6 +14,7 @@ Also tested: the private helpers of ``skbp._array_api`` and the ``out=`` seam
 import importlib
 import importlib.util
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -37,6 +38,7 @@ from skbp._array_api import (
     host,
     is_numpy,
     is_numpy_namespace,
+    move_via_host,
     namespace_of,
     to_namespace,
     to_numpy,
@@ -787,6 +789,63 @@ def test_to_numpy_and_to_namespace(name):
         assert xp_equal(moved, t)
 
 
+@pytest.mark.parametrize("dispatch_on", [False, True])
+@pytest.mark.parametrize("name", NAMESPACES)
+def test_move_via_host_moves_as_scikit_learns_move_to(name, dispatch_on):
+    # The stand-in for scikit-learn 1.7 against the real thing (>= 1.8).
+    if skbp._array_api.move_to is None:
+        pytest.skip("the oracle, move_to, requires scikit-learn >= 1.8")
+    move_to = skbp._array_api.move_to
+    a = np.arange(6.0).reshape(2, 3)
+    t = to_xp(name, a)
+    with dispatch():
+        xp, device = namespace_of(t)
+    with sklearn.config_context(array_api_dispatch=dispatch_on):
+        for array, target in ((a, (xp, device)), (t, (np, "cpu"))):
+            got = move_via_host(array, None, xp=target[0], device=target[1])
+            want = move_to(array, None, xp=target[0], device=target[1])
+            assert got[1] is None and want[1] is None
+            assert type(got[0]) is type(want[0])
+            assert array_device(got[0]) == array_device(want[0])
+            assert got[0].dtype == want[0].dtype
+            np.testing.assert_array_equal(to_numpy(got[0]), to_numpy(want[0]))
+    assert move_via_host(t, xp=xp, device=device) is t  # already there
+    S = sparse.csr_matrix(a)
+    assert move_via_host(S, xp=np, device="cpu") is S
+    for move in (move_via_host, move_to):
+        with pytest.raises(TypeError, match="Sparse arrays are only accepted"):
+            move(S, xp=xp, device=device)
+
+
+@pytest.mark.parametrize("version", ["1.7.0", "1.8.0", "1.8.2"])
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("name", NAMESPACES)
+def test_dispatch_on_older_scikit_learn_is_refused(name, kind, version, monkeypatch):
+    X, y = DATA[kind]
+    Xp, yp = to_xp(name, X), to_xp(name, y)
+    fitted = make(kind).fit(X, y)
+    refusal = skbp._array_api.dispatch_refusal(version)
+    monkeypatch.setattr(skbp._array_api, "DISPATCH_REFUSAL", refusal)
+    expected = rf"requires scikit-learn >= 1\.9 \(found {re.escape(version)}\)"
+    with dispatch():
+        for call in (
+            lambda: make(kind).fit(Xp, yp),
+            lambda: make(kind).fit(X, y),
+            lambda: fitted.partial_fit(Xp, yp),
+            lambda: fitted.predict(Xp),
+        ):
+            with pytest.raises(ImportError, match=expected):
+                call()
+    # Dispatch off: NumPy, as on any scikit-learn.
+    refit = make(kind).fit(Xp, yp)
+    assert_same_weights(refit, fitted, atol=0)
+
+
+@pytest.mark.parametrize("version", ["1.9.0", "1.9.1", "1.10.0", "2.0.0"])
+def test_dispatch_is_carried_from_scikit_learn_1_9(version):
+    assert skbp._array_api.dispatch_refusal(version) is None
+
+
 @pytest.mark.parametrize("name", NAMESPACES)
 def test_check_fitted_namespace(name):
     a = np.ones((2, 3))
@@ -1008,6 +1067,7 @@ def test_loss_and_gradients_float32_and_numpy_weights(name, Y_in):
 
 
 # ------------------------------------ activations: new names, per-layer lists
+
 
 def softsign(z):
     return z / (1 + abs(z))

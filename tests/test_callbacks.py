@@ -6,6 +6,7 @@ runs; each subtask's end hands over a ``fitted_estimator`` snapshot, and a
 callback returning True stops training there.
 """
 
+import importlib.util
 import pickle
 import re
 import warnings
@@ -13,6 +14,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+import sklearn
 from numpy.testing import assert_array_equal
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -23,6 +25,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from skbp import BackpropClassifier, BackpropRegressor, _training
 
+if importlib.util.find_spec("sklearn.callback") is None:
+    pytest.skip(
+        f"sklearn.callback requires scikit-learn >= 1.9 (found {sklearn.__version__})",
+        allow_module_level=True,
+    )
 callback = pytest.importorskip("sklearn.callback")
 pytest.importorskip("rich")
 ProgressBar, ScoringMonitor = callback.ProgressBar, callback.ScoringMonitor

@@ -5,13 +5,21 @@ import subprocess
 import sys
 
 import pytest
+import sklearn
 
 from skbp.__main__ import (
     build_models,
     build_regressors,
     main,
     parse_args,
+    progress_bar_available,
     progress_mode,
+)
+
+needs_progress_bar = pytest.mark.skipif(
+    not progress_bar_available(),
+    reason="scikit-learn's ProgressBar requires scikit-learn >= 1.9 "
+    f"(found {sklearn.__version__}) and rich",
 )
 
 
@@ -298,7 +306,11 @@ def test_flags_reach_the_regressor():
     [
         ([], False),
         (["--task", "regression", "--progress", "lines"], True),
-        (["--task", "regression", "--progress", "bar"], False),
+        pytest.param(
+            ["--task", "regression", "--progress", "bar"],
+            False,
+            marks=needs_progress_bar,
+        ),
         (["--task", "regression", "--quiet"], False),
     ],
 )
@@ -327,6 +339,7 @@ def test_poisson_reaches_the_job_output(capsys):
     assert "exp output" in summary
 
 
+@needs_progress_bar
 def test_progress_bar_is_scikit_learns_callback():
     # rich is in the test extra, so 'auto' is scikit-learn's ProgressBar.
     result = run("--task", "classification", "--epochs", "3", "--hidden", "5")

@@ -42,7 +42,7 @@ os.environ.setdefault("SKBP_EXAMPLES_QUICK", "1" if QUICK else "0")
 
 #: Not executed in quick mode: the slowest to start (PyTorch's import, a dask
 #: cluster of worker processes); every other example is.
-QUICK_SKIPS = ["plot_gpu.py", "plot_dask.py"]
+QUICK_SKIPS = ["plot_gpu.py", "plot_dask.py", "plot_dask_distributed.py"]
 # SKBP_DOCS_EXAMPLES="plot_gpu.py,plot_onnx.py" executes just those (any mode);
 # "all" executes every example.
 _chosen = os.environ.get("SKBP_DOCS_EXAMPLES", "")

@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _activations, _init, _network
+from . import _activations, _distributed, _init, _network
 from ._array_api import (
     as_data,
     check_fitted_namespace,
@@ -116,6 +116,16 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         first = not (self.warm_start and hasattr(self, "coefs_"))
         if not first:
             check_fitted_without_dispatch(self.coefs_[0], type(self).__name__, "fit")
+        if _distributed.is_dask(X, y, sample_weight):  # rows on a dask cluster
+            return _distributed.fit(
+                self,
+                X,
+                y,
+                sample_weight,
+                (X_val, y_val, sample_weight_val),
+                first=first,
+                incremental=False,
+            )
         X, y, Y, sw = self._prepare(X, y, sample_weight, reset=first, classes=None)
         self._random_state = check_random_state(self.random_state)
         self._start(first, X, Y)
@@ -138,6 +148,17 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         if not first:
             check_fitted_without_dispatch(
                 self.coefs_[0], type(self).__name__, "partial_fit"
+            )
+        if _distributed.is_dask(X, y, sample_weight):  # one epoch on the cluster
+            return _distributed.fit(
+                self,
+                X,
+                y,
+                sample_weight,
+                (None, None, None),
+                first=first,
+                incremental=True,
+                classes=classes if first else None,
             )
         X, y, Y, sw = self._prepare(
             X,
@@ -215,7 +236,16 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         return 1 if incremental else int(self.max_iter)
 
     def _fit_stochastic(
-        self, params, units, data, val, spec, settings, incremental, monitor
+        self,
+        params,
+        units,
+        data,
+        val,
+        spec,
+        settings,
+        incremental,
+        monitor,
+        epochs=None,
     ):
         xp, device = namespace_of(params)
         self._optimizer = make_optimizer(
@@ -242,6 +272,7 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
             best_loss=self.best_loss_,
             no_improvement_count=self._no_improvement_count,
             monitor=monitor,
+            epochs=epochs,
         )
 
     def _record(self, history):

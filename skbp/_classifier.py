@@ -15,6 +15,7 @@ from ._array_api import (
     to_numpy,
 )
 from ._base import PARAMS, BaseBackprop, stochastic_solver
+from ._distributed import blockwise, scored_on_cluster
 from ._loss import LOSS_OBJECT, Loss
 from ._params import CLASS_WEIGHT, InvalidParameterError, Options
 from ._targets import (
@@ -398,6 +399,7 @@ default='constant'
                 )
         return self._partial_fit(X, y, sample_weight, classes)
 
+    @blockwise
     def predict(self, X):
         """Predict class labels (or label indicators, for multilabel models).
 
@@ -427,6 +429,7 @@ default='constant'
         index = self._per_chunk(X, _class_index, 0, "predict", dtype="int64")
         return self._labels(index)
 
+    @blockwise
     def decision_function(self, X):
         """The output layer's logits z^(L), the scores behind ``predict``.
 
@@ -463,6 +466,7 @@ default='constant'
             return Z[:, 0]
         return Z
 
+    @blockwise
     def predict_proba(self, X):
         """Class probabilities; rows sum to one (per label, for multilabel).
 
@@ -503,6 +507,7 @@ default='constant'
             "predict_proba",
         )
 
+    @blockwise
     def predict_log_proba(self, X):
         """Log of ``predict_proba``, computed stably from the logits.
 
@@ -532,6 +537,34 @@ default='constant'
             self.classes_.shape[0],
             "predict_log_proba",
         )
+
+    @scored_on_cluster
+    def score(self, X, y, sample_weight=None):
+        """The accuracy of ``predict(X)`` against ``y`` (scikit-learn's score).
+
+        On a dask array (or DataFrame) X it is computed on the cluster, block
+        by block, and only the sums come back.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skbp import BackpropClassifier
+        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]] * 5)
+        >>> model = BackpropClassifier(solver="lbfgs", tol=1e-8, random_state=0)
+        >>> model.fit(X, X[:, 0] > 0).score(X, X[:, 0] > 0)
+        1.0
+        """
+        return super().score(X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

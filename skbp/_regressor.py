@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._array_api import namespace_of, to_numpy
 from ._base import PARAMS, BaseBackprop, stochastic_solver
+from ._distributed import blockwise, scored_on_cluster
 from ._loss import LOSS_OBJECT, Loss
 from ._params import OPEN_UNIT, POSITIVE_FINITE, Options
 
@@ -364,6 +365,7 @@ default='constant'
         """
         return self._partial_fit(X, y, sample_weight)
 
+    @blockwise
     def predict(self, X):
         """Predicted values: the outputs g(z) (the identity, or exp for poisson).
 
@@ -389,6 +391,35 @@ default='constant'
         check_is_fitted(self)
         Y = self._per_chunk(X, self._cost().values, self.n_outputs_, "predict")
         return Y[:, 0] if self._single_output else Y
+
+    @scored_on_cluster
+    def score(self, X, y, sample_weight=None):
+        """The R² of ``predict(X)`` against ``y`` (scikit-learn's score).
+
+        On a dask array (or DataFrame) X it is computed on the cluster, block
+        by block, and only the sums come back.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skbp import BackpropRegressor
+        >>> X = np.linspace(-1, 1, 40)[:, None]
+        >>> model = BackpropRegressor(hidden_layer_sizes=(10,), solver="lbfgs",
+        ...                           random_state=0).fit(X, 2 * X[:, 0] + 1)
+        >>> model.score(X, 2 * X[:, 0] + 1) > 0.99
+        True
+        """
+        return super().score(X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -167,7 +167,8 @@ class Settings:
 
 @dataclass
 class Validation:
-    """Validation rows, encoded targets, normalised weights and the metric.
+    """Validation rows, encoded targets, normalised weights and the metric;
+    ``evaluate`` scores weights on them.
 
     ``score(Z, loss)`` turns the logits of ``X`` and their loss into the
     epoch's score, larger is better (``_scoring``: by default accuracy for the
@@ -186,6 +187,20 @@ class Validation:
         w, _ = normalised_weights(sample_weight, X.shape[0], _numpy_dtype(X))
         Y, w = to_namespace(Y, w, xp=xp, device=device)
         return cls(X, xp.astype(Y, X.dtype), w, score)
+
+    def evaluate(self, params, layer_units, spec):
+        """The score and loss (data term) of ``params`` on these rows."""
+        xp, device = namespace_of(params)
+        coefs, intercepts = unpack(params, layer_units)
+        shape = (self.X.shape[0], layer_units[-1])
+        Z = xp.empty(shape, dtype=params.dtype, device=device)
+        for rows, Z_chunk in chunked_logits(coefs, intercepts, self.X, spec.sigmas):
+            Z[rows, :] = Z_chunk
+        scratch = (xp.empty_like(Z), xp.empty_like(Z))
+        loss = float(
+            spec.cost.output_and_loss(Z, scratch[0], self.Y, self.w, scratch[1], xp)
+        )
+        return self.score(Z, loss), loss
 
 
 @dataclass
@@ -257,16 +272,12 @@ def _rows(array, idx):
 
 
 def validate(params, layer_units, spec, val):
-    """The validation score and loss (data term) of the current weights."""
-    xp, device = namespace_of(params)
-    coefs, intercepts = unpack(params, layer_units)
-    shape = (val.X.shape[0], layer_units[-1])
-    Z = xp.empty(shape, dtype=params.dtype, device=device)
-    for rows, Z_chunk in chunked_logits(coefs, intercepts, val.X, spec.sigmas):
-        Z[rows, :] = Z_chunk
-    scratch = (xp.empty_like(Z), xp.empty_like(Z))
-    loss = float(spec.cost.output_and_loss(Z, scratch[0], val.Y, val.w, scratch[1], xp))
-    return val.score(Z, loss), loss
+    """The validation score and loss (data term) of the current weights.
+
+    ``val`` evaluates itself: a ``Validation`` in memory, or rows held by a
+    dask cluster (``_distributed``), which sums the same terms per chunk.
+    """
+    return val.evaluate(params, layer_units, spec)
 
 
 def train_step(params, X, Y, w, n_eff, spec, ws, optimizer):
@@ -403,6 +414,7 @@ def fit_loop(
     best_loss,
     no_improvement_count,
     monitor=NO_MONITOR,
+    epochs=None,
 ):
     """Train ``params`` in place with a stochastic solver; returns a History.
 
@@ -427,10 +439,16 @@ def fit_loop(
     monitor : _callbacks.Monitor
         scikit-learn's callbacks: told when each epoch begins and ends, and
         may stop training after any epoch.
+    epochs : object, optional
+        What runs one epoch, in place of ``Epochs`` over ``data`` in memory
+        (then ``data`` is None): ``_distributed``'s, whose rows stay on a
+        dask cluster.  It has Epochs' ``run``, ``blas_threads_limited``,
+        ``ws.layer_units`` and ``X.shape``.
     """
-    X, Y, sample_weight = data
-    batch_size = batch_size_for(settings.batch_size, X.shape[0])
-    epochs = Epochs(X, Y, sample_weight, layer_units, batch_size, spec)
+    if epochs is None:
+        X, Y, sample_weight = data
+        batch_size = batch_size_for(settings.batch_size, X.shape[0])
+        epochs = Epochs(X, Y, sample_weight, layer_units, batch_size, spec)
     stopping = Stopping(
         tol=settings.tol,
         n_iter_no_change=settings.n_iter_no_change,
@@ -543,21 +561,45 @@ def fit_lbfgs(
     w = to_namespace(w, xp=xp, device=device)
     # Held through a dict that is emptied at the end, so that the full-batch
     # buffers die with this call even if SciPy's objects form a cycle.
-    scratch = {
-        "ws": Workspace(layer_units, X.shape[0], dtype, xp, device, spec.sigmas)
-    }
-    history = History()
-
-    def on_device(theta):
-        """SciPy's float64 vector on the host → the parameters' dtype and device."""
-        if is_numpy(params):
-            return theta.astype(dtype, copy=False)
-        return xp.asarray(theta, dtype=dtype, device=device)
+    scratch = {"ws": Workspace(layer_units, X.shape[0], dtype, xp, device, spec.sigmas)}
 
     def fun(theta):
         ws = scratch["ws"]
-        loss = backprop(on_device(theta), X, Y, w, n_eff, spec, ws)
+        loss = backprop(_on_device(theta, params), X, Y, w, n_eff, spec, ws)
         return float(loss), to_numpy(ws.grad).astype(np.float64)
+
+    try:
+        return run_lbfgs(
+            params,
+            fun,
+            layer_units,
+            val,
+            spec,
+            settings,
+            best_loss=best_loss,
+            monitor=monitor,
+        )
+    finally:
+        scratch.clear()
+
+
+def _on_device(theta, params):
+    """SciPy's float64 vector on the host → the parameters' dtype and device."""
+    if is_numpy(params):
+        return theta.astype(params.dtype, copy=False)
+    xp, device = namespace_of(params)
+    return xp.asarray(theta, dtype=params.dtype, device=device)
+
+
+def run_lbfgs(
+    params, fun, layer_units, val, spec, settings, *, best_loss, monitor=NO_MONITOR
+):
+    """``fit_lbfgs`` with the loss and gradient given: ``fun(theta)`` returns
+    ``(loss, gradient)`` (a float and a float64 NumPy vector) of SciPy's
+    float64 vector ``theta`` — the full batch in memory, or summed over the
+    chunks a dask cluster holds (``_distributed``)."""
+    history = History()
+    on_device = functools.partial(_on_device, params=params)
 
     def record(intermediate_result):
         _inplace.copy(on_device(intermediate_result.x), params)
@@ -597,7 +639,6 @@ def fit_lbfgs(
     else:
         _inplace.copy(on_device(result.x), params)
     finally:
-        scratch.clear()
         monitor.close()
     _finish_lbfgs(history, result, params, layer_units, spec, settings, val)
     if result is not None and not monitor.stopped:

@@ -520,3 +520,16 @@ def test_skbp_does_not_import_dask():
         timeout=120,
     )
     assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize("scheduler", ["synchronous", "threads"])
+def test_without_a_cluster_dask_local_scheduler_trains(scheduler):
+    """No distributed.Client in charge: dask's own schedulers run the chunks."""
+    X, y = _data("regressor", n=240)
+    params = dict(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=10, random_state=0)
+    local = BackpropRegressor(**params).fit(X, y)
+    with dask.config.set(scheduler=scheduler):
+        chunked = BackpropRegressor(**params).fit(
+            da.from_array(X, chunks=(60, 8)), da.from_array(y, chunks=60)
+        )
+    assert _relative(local, chunked) < 1e-9

@@ -49,6 +49,7 @@ EXAMPLE_ORDER = [
     "plot_out_of_core.py",
     "plot_gpu.py",
     "plot_dask.py",
+    "plot_dask_distributed.py",
     "plot_onnx.py",
     "plot_seed_network.py",
     "plot_gradient_check.py",
@@ -60,6 +61,7 @@ EXAMPLE_ORDER = [
 OPTIONAL_IMPORTS = {
     "plot_gpu.py": ("torch",),
     "plot_dask.py": ("dask", "distributed", "dask_ml"),
+    "plot_dask_distributed.py": ("dask", "distributed"),
     "plot_onnx.py": ("skl2onnx", "onnxruntime"),
     "plot_alpha_boundaries.py": ("matplotlib",),
     "plot_first_layer_weights.py": ("matplotlib",),

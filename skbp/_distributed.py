@@ -42,6 +42,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _network
 from ._backprop import NetSpec, Workspace, backprop, chunked_logits, l2_penalty
+from ._callbacks import Monitor
 from ._targets import class_weights, encode
 from ._training import DivergenceError, batch_size_for, run_lbfgs
 
@@ -103,8 +104,6 @@ def _validation_of(est, X_val, y_val, sample_weight_val):
 
 def _train(est, data, val, incremental):
     """``BaseBackprop._train`` for rows on the cluster: same loop, same record."""
-    from ._callbacks import Monitor
-
     est._set_output()
     params = _network.pack(est.coefs_, est.intercepts_)
     units = _network.layer_units_of(est.coefs_)
@@ -119,34 +118,32 @@ def _train(est, data, val, incremental):
         monitor = Monitor(
             est, data.X, data.y, data.sample_weight, est._max_subtasks(incremental)
         )
-        if est.solver == "lbfgs":
-            history = run_lbfgs(
-                params,
-                lbfgs_objective(data, units, spec),
-                units,
-                val,
-                spec,
-                settings,
-                best_loss=est.best_loss_,
-                monitor=monitor,
-            )
-        else:
-            batch_size = batch_size_for(settings.batch_size, data.n_samples)
-            epochs = ClusterEpochs(data, units, batch_size, spec)
-            history = est._fit_stochastic(
-                params,
-                units,
-                None,
-                val,
-                spec,
-                settings,
-                incremental,
-                monitor,
-                epochs=epochs,
-            )
+        history = _run_solver(
+            est, data, val, units, params, spec, settings, incremental, monitor
+        )
     est._record(history)
     monitor.end_fit()
     return est
+
+
+def _run_solver(est, data, val, units, params, spec, settings, incremental, monitor):
+    """L-BFGS on the summed objective, or the loop with the cluster's epochs."""
+    if est.solver == "lbfgs":
+        return run_lbfgs(
+            params,
+            lbfgs_objective(data, units, spec),
+            units,
+            val,
+            spec,
+            settings,
+            best_loss=est.best_loss_,
+            monitor=monitor,
+        )
+    batch_size = batch_size_for(settings.batch_size, data.n_samples)
+    epochs = ClusterEpochs(data, units, batch_size, spec)
+    return est._fit_stochastic(
+        params, units, None, val, spec, settings, incremental, monitor, epochs=epochs
+    )
 
 
 # ------------------------------------------------------ work on a chunk

@@ -184,7 +184,9 @@ def test_mlpclassifier_params_drop_in(params):
     X, y = small_problem()
     mlp = MLPClassifier(max_iter=15, random_state=0, **params)
     ours = BackpropClassifier(**mlp.get_params(), loss="log_loss")
-    ours_only = dict.fromkeys(["loss", "class_weight", "max_grad_norm", "scoring"])
+    ours_only = dict.fromkeys(
+        ["loss", "class_weight", "init", "max_grad_norm", "scoring"]
+    )
     assert ours.get_params() | ours_only == mlp.get_params() | ours_only
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -201,7 +203,13 @@ def test_mlpclassifier_params_drop_in(params):
 def test_every_mlpclassifier_parameter_exists():
     ours, mlp = BackpropClassifier().get_params(), MLPClassifier().get_params()
     assert set(mlp) <= set(ours)
-    assert set(ours) - set(mlp) == {"loss", "class_weight", "max_grad_norm", "scoring"}
+    assert set(ours) - set(mlp) == {
+        "loss",
+        "class_weight",
+        "init",
+        "max_grad_norm",
+        "scoring",
+    }
 
 
 # ---------------------------------------------------------------- bad input

@@ -269,7 +269,7 @@ def test_snapshots_hold_this_epochs_attributes(Est, solver):
     ends = keeper.snapshots("end")
     assert len(ends) == model.n_iter_
     stochastic = solver != "lbfgs"
-    for k, (fe, state) in enumerate(ends, start=1):
+    for k, (_fe, state) in enumerate(ends, start=1):
         assert state["n_iter_"] == k
         assert state["loss_curve_"] == model.loss_curve_[:k]  # not the last fit's
         assert state["loss_"] == model.loss_curve_[k - 1]
@@ -285,7 +285,7 @@ def test_snapshots_hold_this_epochs_attributes(Est, solver):
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_snapshots_share_no_mutable_state(Est, solver):
     _, keeper, _ = _refit_twice(Est, solver)
-    for hook, live, fe, state in keeper.seen:
+    for _hook, live, fe, state in keeper.seen:
         if fe is None:
             continue
         assert_shares_nothing(fe, live)
@@ -313,7 +313,7 @@ def test_snapshots_of_warm_starts_and_early_stopping(Est, solver):
     ends = keeper.snapshots("end")
     assert len(ends) == 4
     n_train = before_t // 4
-    for k, (fe, state) in enumerate(ends, start=1):
+    for k, (_fe, state) in enumerate(ends, start=1):
         assert state["loss_curve_"] == before_curve + model.loss_curve_[4 : 4 + k]
         assert state["t_"] == before_t + k * n_train
         assert len(state["validation_scores_"]) == 4 + k

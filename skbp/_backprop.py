@@ -32,17 +32,20 @@ from dataclasses import dataclass
 from . import _inplace, _network
 from ._array_api import namespace_of
 from ._costs import SigmoidQuadratic
+from ._dropout import NO_MASKS
 
 
 @dataclass(frozen=True)
 class NetSpec:
     """What, besides the weights, defines the cost: σ of each hidden layer
     (``_activations.resolve``), the cost (J and its output g, from
-    ``_costs``) and alpha."""
+    ``_costs``), alpha, and the source of dropout masks (``_dropout``; None:
+    no dropout, today's computation)."""
 
     sigmas: tuple = ()
     cost: object = SigmoidQuadratic()
     alpha: float = 0.0
+    dropout: object = None
 
 
 class Workspace:
@@ -112,13 +115,15 @@ class Workspace:
         return self._bound[1]
 
 
-def forward(coefs, intercepts, X, sigmas, pre, hidden, logits, xp):
+def forward(coefs, intercepts, X, sigmas, pre, hidden, logits, xp, masks=NO_MASKS):
     """Propagate rows ``X`` forward; returns the output logits Z^(L).
 
     ``sigmas[l]`` is σ of hidden layer l+1.  ``pre[l]`` receives its
     pre-activation Z^(l+1) and ``hidden[l]`` its output A^(l+1), both in
     place; ``pre[l]`` may be ``hidden[l]`` itself (σ applied in place, z not
     kept).  ``logits`` receives the output layer's pre-activation.
+    ``masks`` (training with dropout, ``_dropout.Masks``) hands the next
+    layer Ã^(l+1) = A^(l+1) ⊙ D^(l+1) instead, leaving A^(l+1) in ``hidden``.
     """
     a = X
     last = len(coefs) - 1
@@ -128,6 +133,7 @@ def forward(coefs, intercepts, X, sigmas, pre, hidden, logits, xp):
         z += b
         if l < last:
             a = sigmas[l].forward(z, hidden[l], xp)  # A^(l+1) = σ(Z^(l+1))
+            a = masks.drop(l, a)  # Ã^(l+1) = A^(l+1) ⊙ D^(l+1) (dropout)
     return logits
 
 
@@ -156,6 +162,23 @@ def chunked_logits(coefs, intercepts, X, sigmas, max_bytes=2**24):
             coefs, intercepts, X[start:stop, :], sigmas, views, views, logits[:m, :], xp
         )
         yield slice(start, stop), Z
+
+
+def chunked_hidden(coefs, intercepts, X, sigmas, max_bytes=2**24):
+    """Yield (row slice, A) over ``X``: A the last hidden layer's output.
+
+    The whole network, no dropout: the network up to the last hidden layer
+    is run as ``chunked_logits`` runs a network, and the last σ applied to
+    its output pre-activations.  ``coefs`` must have a hidden layer (two or
+    more); ``sigmas`` has one σ per hidden layer.
+    """
+    xp, _ = namespace_of(coefs[0])
+    sigma = sigmas[-1]
+    chunks = chunked_logits(coefs[:-1], intercepts[:-1], X, sigmas[:-1], max_bytes)
+    for rows, Z in chunks:
+        # In the chunk's buffer, unless σ reads z while writing a.
+        out = xp.empty_like(Z) if getattr(sigma, "needs_z", True) else Z
+        yield rows, sigma.forward(Z, out, xp)  # A^(L-1) = σ(Z^(L-1))
 
 
 def l2_penalty(coef_params, alpha, n_eff):
@@ -201,18 +224,20 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
     ws, xp = ws.rows(X.shape[0]), ws.xp
     A, E = ws.activations, ws.deltas
     cost, sigmas, Zs = spec.cost, spec.sigmas, ws.pre_activations
-    Z_out = forward(coefs, intercepts, X, sigmas, Zs, A[:-1], ws.logits, xp)
+    masks = NO_MASKS if spec.dropout is None else spec.dropout.draw(A[:-1])
+    Z_out = forward(coefs, intercepts, X, sigmas, Zs, A[:-1], ws.logits, xp, masks)
     loss = cost.output_and_loss(Z_out, A[-1], Y, w, E[-1], xp)
     loss += l2_penalty(params[: ws.n_coefs], spec.alpha, n_eff)
 
     matmul, dW, db = _inplace.matmul, ws.coef_grads, ws.intercept_grads
     cost.output_error(Z_out, A[-1], Y, w, E[-1], xp)  # BP1: E^(L) = ∂J/∂A ⊙ g'(Z^(L))
     for l in range(len(coefs) - 1, -1, -1):
-        a_l = X if l == 0 else A[l - 1]
+        a_l = X if l == 0 else masks.output(l - 1, A[l - 1])  # Ã^(l) with dropout
         matmul(a_l.T, E[l], out=dW[l])  # BP3: ∂J/∂W^(l)ᵀ = A^(l)ᵀ E^(l+1)
         _inplace.column_sums(E[l], ws.ones, db[l], xp)  # BP4: ∂J/∂b^(l) = 1ᵀ E^(l+1)
         if l > 0:
             matmul(E[l], coefs[l].T, out=E[l - 1])  # BP2: E^(l) = E^(l+1) W^(l) ...
+            masks.scale_error(l - 1, E[l - 1])  # ... ⊙ D^(l) (dropout) ...
             sigmas[l - 1].backward(Zs[l - 1], A[l - 1], E[l - 1], xp)  # ⊙ σ'(Z^(l))
     _add_weight_decay(params[: ws.n_coefs], spec.alpha / n_eff, ws)
     return loss

@@ -10,10 +10,15 @@ training rows are weighted (``_training_weights``).
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import (
     check_array,
+    check_is_fitted,
     check_consistent_length,
     column_or_1d,
     validate_data,
@@ -29,9 +34,10 @@ from ._array_api import (
     namespace_of,
     to_namespace,
 )
-from ._backprop import NetSpec, chunked_logits
+from ._backprop import NetSpec, chunked_hidden, chunked_logits
 from ._callbacks import CallbackSupportMixin, Monitor, with_callbacks
 from ._loss import cost_for
+from ._dropout import DROPOUT, RandomMasks, check_rates
 from ._optimizers import SETTINGS, make_optimizer
 from ._params import (
     BOOL,
@@ -81,6 +87,7 @@ PARAMS = {
     ),
     "scoring": SCORING,
     "init": _init.INIT,
+    "dropout": (DROPOUT,),
 }
 
 
@@ -94,11 +101,18 @@ def stochastic_solver(est):
     return True
 
 
-class BaseBackprop(CallbackSupportMixin, BaseEstimator):
+class BaseBackprop(
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    CallbackSupportMixin,
+    BaseEstimator,
+):
     """The shared machinery of BackpropClassifier and BackpropRegressor.
 
     With scikit-learn >= 1.9 it takes scikit-learn's callbacks
-    (``set_callbacks``; ``_callbacks``).
+    (``set_callbacks``; ``_callbacks``).  Both are transformers too: the
+    last hidden layer's activations are their features (``transform``), as
+    LinearDiscriminantAnalysis is a classifier and a transformer.
     """
 
     _PARAMS = PARAMS
@@ -112,6 +126,7 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         """Train the network on (X, y); the subclass's ``fit`` documents it."""
         self._validate_params()
         _check_clipping_solver(self.solver, self.max_grad_norm)
+        self._dropout_rates()
         _check_validation_arguments(X_val, y_val, sample_weight_val)
         first = not (self.warm_start and hasattr(self, "coefs_"))
         if not first:
@@ -139,6 +154,7 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
     def _partial_fit(self, X, y, sample_weight, classes=None):
         """One epoch over (X, y), continuing the optimizer's state."""
         self._validate_params()
+        self._dropout_rates()
         if self.early_stopping:
             raise ValueError(
                 "partial_fit does not support early_stopping=True: it has no "
@@ -191,7 +207,9 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         units = _network.layer_units_of(self.coefs_)
         X = _astype(X, params.dtype, xp)  # a warm start keeps its dtype
         self.coefs_, self.intercepts_ = _network.unpack(params, units)
-        spec = NetSpec(self._sigmas(), self._cost(), float(self.alpha))
+        spec = NetSpec(
+            self._sigmas(), self._cost(), float(self.alpha), self._masks()
+        )
         settings = self._settings()
         with np.errstate(
             over="ignore", under="ignore", invalid="ignore", divide="ignore"
@@ -327,6 +345,28 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         """σ of each hidden layer of the fitted network, from ``activation``."""
         n_hidden = len(self.coefs_) - 1
         return _activations.resolve(self.activation, n_hidden, type(self).__name__)
+
+    def _dropout_rates(self):
+        """The dropout rate of each hidden layer; refused for lbfgs.
+
+        L-BFGS's line search and curvature pairs assume one deterministic
+        objective; a fresh mask per evaluation would break both.
+        """
+        n_hidden = _activations.n_hidden_of(self.hidden_layer_sizes)
+        rates = check_rates(self.dropout, n_hidden, type(self).__name__)
+        if self.solver == "lbfgs" and any(rates):
+            raise ValueError(
+                f"dropout={self.dropout!r} cannot be used with solver='lbfgs': "
+                "L-BFGS needs a deterministic objective, and dropout draws new "
+                "masks at every evaluation. Use solver='adam' or 'sgd', or "
+                "dropout=0.0."
+            )
+        return rates
+
+    def _masks(self):
+        """The source of the training passes' dropout masks (None: no dropout)."""
+        rates = self._dropout_rates()
+        return RandomMasks(rates, self._random_state) if any(rates) else None
 
     def _layer_units(self, n_features, n_outputs):
         sizes = self.hidden_layer_sizes
@@ -483,7 +523,111 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
 
     # --------------------------------------------------------- prediction
 
-    def _per_chunk(self, X, fn, n_cols, method, dtype=None):
+    def transform(self, X):
+        """The last hidden layer's activations: the features the network learned.
+
+        The whole network computes them, without dropout: what the output
+        layer reads when predicting.  They live where X does (its namespace
+        and device, with ``array_api_dispatch``), in the weights' dtype.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, hidden_layer_sizes[-1])
+            A^(L−1), one column per unit of the last hidden layer.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from sklearn.pipeline import make_pipeline
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from skbp import BackpropClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> net = BackpropClassifier(hidden_layer_sizes=(8, 3),
+        ...                          learning_rate_init=0.05, random_state=0)
+        >>> model = make_pipeline(StandardScaler(), net, LogisticRegression())
+        >>> model.fit(X, y).score(X, y) > 0.9
+        True
+        >>> model[:-1].transform(X).shape          # 3 hidden features per row
+        (150, 3)
+        """
+        check_is_fitted(self)
+        n_features_out = self._n_features_out
+        return self._per_chunk(
+            X, lambda A, xp: A, n_features_out, "transform", chunks=chunked_hidden
+        )
+
+    def fit_transform(self, X, y, sample_weight=None, **fit_params):
+        """Fit the network to (X, y), then return ``transform(X)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets the hidden features are learned for.
+        sample_weight : array-like of shape (n_samples,), default=None
+        **fit_params : dict
+            Passed on to ``fit`` (X_val, y_val, sample_weight_val).
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, hidden_layer_sizes[-1])
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.preprocessing import scale
+        >>> from skbp import BackpropClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> X = scale(X)
+        >>> net = BackpropClassifier(hidden_layer_sizes=(4,),
+        ...                          learning_rate_init=0.05, random_state=0)
+        >>> net.set_output(transform="pandas").fit_transform(X, y).columns.tolist()
+        ['backpropclassifier0', 'backpropclassifier1', 'backpropclassifier2', \
+'backpropclassifier3']
+        """
+        return self.fit(X, y, sample_weight, **fit_params).transform(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of ``transform``'s columns: the class name in lower case and
+        the unit's index (``backpropclassifier0``, ...), scikit-learn's prefix
+        convention.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked against the names seen in ``fit``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per unit of the last hidden layer.
+
+        Examples
+        --------
+        >>> from skbp import BackpropRegressor
+        >>> net = BackpropRegressor(hidden_layer_sizes=(2,))
+        >>> net.partial_fit([[0.0], [1.0]], [0.0, 1.0]).get_feature_names_out()
+        array(['backpropregressor0', 'backpropregressor1'], dtype=object)
+        """
+        return super().get_feature_names_out(input_features)
+
+    @property
+    def _n_features_out(self):
+        """Units of the last hidden layer (scikit-learn's feature-names mixin)."""
+        if len(self.coefs_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} has no hidden layer "
+                "(hidden_layer_sizes=()), so there are no hidden features to "
+                "transform X into. Fit a network with at least one hidden layer."
+            )
+        return self.coefs_[-1].shape[0]
+
+    def _per_chunk(self, X, fn, n_cols, method, dtype=None, chunks=chunked_logits):
         """``fn(Z, xp)`` of the logits Z of X (validated here), chunk by chunk.
 
         With dispatch on, X must live where the model was fitted, and so does
@@ -503,11 +647,13 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         )
         if sparse.issparse(X):
             X = X.tocsr()
-        return self._map_logits(X, fn, n_cols, dtype)
+        return self._map_logits(X, fn, n_cols, dtype, chunks)
 
-    def _map_logits(self, X, fn, n_cols, dtype=None):
+    def _map_logits(self, X, fn, n_cols, dtype=None, chunks=chunked_logits):
         """``fn(Z, xp)`` of the logits of validated X, into one array.
 
+        ``chunks`` (``_backprop.chunked_logits``, or ``chunked_hidden`` for
+        the last hidden layer's outputs) yields what ``fn`` maps.
         Computed in the dtype NumPy's promotion gives X and the weights
         (float64 for hand-set integer weights), as MLPClassifier's ``X @ W``
         does: float64 X through float32 weights gives float64.  That is also
@@ -525,7 +671,7 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         dtype = computed if dtype is None else getattr(xp, dtype)
         out = xp.empty(shape, dtype=dtype, device=device)
         with np.errstate(over="ignore", under="ignore"):
-            for rows, Z in chunked_logits(coefs, intercepts, X, self._sigmas()):
+            for rows, Z in chunks(coefs, intercepts, X, self._sigmas()):
                 out[rows, ...] = fn(Z, xp)
         return out
 
@@ -533,6 +679,8 @@ class BaseBackprop(CallbackSupportMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.array_api_support = True
+        # float32 X trains a float32 network, whose features are float32.
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
 

@@ -168,6 +168,20 @@ default='constant'
         intercept)`` is called once per layer, the output layer included, with
         a ``numpy.random.RandomState`` (from ``random_state``), and must return
         arrays of shapes (fan_in, fan_out) and (fan_out,).
+    dropout : float or list of float, default=0.0
+        Inverted dropout on the hidden layers' outputs during training
+        (stochastic solvers): each hidden unit's output is zeroed with
+        probability p, independently per row and per mini-batch, and the
+        survivors are scaled by 1/(1 − p).  A float applies to every hidden
+        layer; a list gives one rate per hidden layer, each in [0, 1).
+        Prediction, ``score``, validation scores and ``transform`` use the
+        whole network, unscaled.  Masks are drawn from ``random_state``'s
+        generator, so a seeded fit is reproducible.  ``loss_curve_`` then
+        records the loss of the dropped-out networks.  0.0 (the default) is
+        the network without dropout, exactly; any rate > 0 with
+        ``solver='lbfgs'`` is a ValueError (L-BFGS needs a deterministic
+        objective).  Weighting a sample is then no longer the same as
+        repeating it (each repeat draws its own mask).
 
     Attributes
     ----------
@@ -264,6 +278,7 @@ default='constant'
         max_grad_norm=None,
         scoring=None,
         init="auto",
+        dropout=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -293,6 +308,7 @@ default='constant'
         self.max_grad_norm = max_grad_norm
         self.scoring = scoring
         self.init = init
+        self.dropout = dropout
 
     # ------------------------------------------------------------------ fit
 

@@ -1,5 +1,7 @@
 """The public loss-and-gradient function and its finite-difference check."""
 
+import dataclasses
+
 import numpy as np
 from sklearn.utils import check_array
 
@@ -8,6 +10,7 @@ from ._array_api import as_data, host, namespace_of, to_namespace, to_numpy
 from ._backprop import NetSpec, Workspace, backprop
 from ._costs import normalised_weights
 from ._loss import LOSS_OBJECT, LOSSES, PAIRS, Loss, cost_for, default_output
+from ._dropout import FixedMasks, check_masks, check_rates
 from ._params import (
     OPEN_UNIT,
     POSITIVE_FINITE,
@@ -34,6 +37,8 @@ def loss_and_gradients(
     sample_weight=None,
     huber_delta=1.0,
     quantile=0.5,
+    dropout=0.0,
+    dropout_masks=None,
 ):
     """Loss of a network on (X, Y) and its exact gradient, by back-propagation.
 
@@ -84,6 +89,17 @@ def loss_and_gradients(
         Validated whatever the loss.
     quantile : float in (0, 1), default=0.5
         q of ``loss='quantile'``.  Validated whatever the loss.
+    dropout : float or list of float, default=0.0
+        Dropout rates p in [0, 1): one for every hidden layer, or one per
+        hidden layer.  With a rate > 0 the network is the one a training
+        step sees: hidden layer l's output is multiplied by
+        ``dropout_masks[l] / (1 - p_l)`` before the next layer reads it.
+    dropout_masks : list of array-like, default=None
+        One 0/1 array of shape (n_samples, units of hidden layer l) per
+        hidden layer: 1 keeps a unit's output for that row, 0 drops it.
+        Unscaled; the 1/(1 − p) is applied inside.  Required when a rate is
+        > 0, so that the masks are held fixed (a gradient check); a layer
+        whose rate is 0 ignores its mask (it may be None).
 
     Returns
     -------
@@ -105,6 +121,18 @@ def loss_and_gradients(
     0.125
     >>> gb[0]            # (σ(0) − 1) σ'(0) = −0.5 · 0.25
     array([-0.125])
+
+    With dropout, the masks are given and held fixed:
+
+    >>> coefs = [np.array([[1.0, 2.0]]), np.array([[1.0], [1.0]])]
+    >>> intercepts = [np.zeros(2), np.zeros(1)]
+    >>> X = np.array([[1.0], [1.0]]); Y = np.array([[4.0], [4.0]])
+    >>> masks = [np.array([[1, 0], [1, 1]])]        # row 0 drops unit 1
+    >>> loss, gW, gb = loss_and_gradients(
+    ...     coefs, intercepts, X, Y, activation="identity",
+    ...     out_activation="identity", dropout=0.5, dropout_masks=masks)
+    >>> loss         # outputs 2·1 = 2 and 2·(1 + 2) = 6: ½ (2² + 2²) / 2
+    2.0
     """
     coefs, intercepts, X, Y, w, n_eff, spec = _validate(
         coefs,
@@ -119,6 +147,7 @@ def loss_and_gradients(
         huber_delta,
         quantile,
     )
+    spec = _with_dropout(spec, dropout, dropout_masks, coefs, X.shape[0])
     xp, device = namespace_of(X)
     params = _network.pack(coefs, intercepts, dtype=X.dtype)
     units = _network.layer_units_of(coefs)
@@ -156,8 +185,10 @@ def gradient_check(coefs, intercepts, X, Y, *, eps=1e-6, **kwargs):
         The step of the central differences.
     **kwargs :
         activation, out_activation, loss, alpha, sample_weight, huber_delta,
-        quantile: as for :func:`loss_and_gradients`.  A :class:`skbp.Loss`
-        sees float64 NumPy arrays here.
+        quantile, dropout, dropout_masks: as for :func:`loss_and_gradients`.
+        A :class:`skbp.Loss` sees float64 NumPy arrays here.  With dropout
+        the masks are held fixed, so the loss is a smooth function of the
+        weights and the check applies as it does without.
 
     Returns
     -------
@@ -266,6 +297,16 @@ def _validate(
     cost = cost_for(loss, out_activation, huber_delta=huber_delta, quantile=quantile)
     spec = NetSpec(sigmas, cost, float(alpha))
     return coefs, intercepts, X, Y, w, n_eff, spec
+
+
+def _with_dropout(spec, dropout, dropout_masks, coefs, n_samples):
+    """``spec`` with the user's fixed masks, where a dropout rate is > 0."""
+    rates = check_rates(dropout, len(coefs) - 1, _OWNER)
+    hidden_units = [c.shape[1] for c in coefs[:-1]]
+    masks = check_masks(dropout_masks, rates, n_samples, hidden_units, _OWNER)
+    if not any(rates):
+        return spec
+    return dataclasses.replace(spec, dropout=FixedMasks(rates, masks))
 
 
 def _check_pair(loss, out_activation):

@@ -157,8 +157,8 @@ def make(kind, solver="adam", **params):
 
 
 def outputs(est, X):
-    """Every prediction method's result on X, by name."""
-    names = ["predict"]
+    """Every prediction method's result on X (and its hidden features), by name."""
+    names = ["predict", "transform"]
     if isinstance(est, BackpropClassifier):
         names += ["predict_proba", "predict_log_proba", "decision_function"]
     return {name: getattr(est, name)(X) for name in names}
@@ -202,6 +202,28 @@ def test_same_computation_as_numpy(kind, solver, name, dtype, atol):
                 np.testing.assert_array_equal(to_numpy(got[method]), want[method])
             else:
                 assert_close(got[method], want[method], atol=10 * atol)
+
+
+@pytest.mark.parametrize("dropout", [0.3, [0.5, 0.0]])
+@pytest.mark.parametrize("name", NAMESPACES)
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_dropout_same_computation_as_numpy(kind, solver, name, dropout):
+    # The masks are drawn in NumPy from the estimator's generator and moved
+    # beside X: the same masks, so the same fit.
+    X, y = DATA[kind]
+    Xp = to_xp(name, X)
+    params = dict(hidden_layer_sizes=(8, 6), dropout=dropout, max_iter=5)
+    with dispatch():
+        ref = make(kind, solver, **params).fit(X, y)
+        est = make(kind, solver, **params).fit(Xp, to_xp(name, y))
+        plain = make(kind, solver, **{**params, "dropout": 0.0}).fit(X, y)
+        assert_same_weights(est, ref, 1e-8)
+        np.testing.assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=1e-12)
+        got, want = outputs(est, Xp), outputs(ref, X)
+        for method in got:
+            assert_close(got[method], want[method], atol=1e-7)
+    assert not np.allclose(ref.coefs_[0], plain.coefs_[0])  # the masks acted
 
 
 # ------------------------------------------------ 2. everything follows X
@@ -1043,6 +1065,36 @@ def test_loss_and_gradients_match_numpy(name, loss, out, weighted):
         assert g.shape == w.shape
         np.testing.assert_allclose(to_numpy(g), w, rtol=0, atol=1e-10)
     assert np.any(np.abs(w_coefs[0]) > 1e-6)  # a gradient worth comparing
+
+
+@pytest.mark.parametrize("masks_in", ["xp", "numpy"])
+@pytest.mark.parametrize("name", NAMESPACES)
+def test_loss_and_gradients_with_dropout_masks_match_numpy(name, masks_in):
+    rng = np.random.RandomState(1)
+    units = [6, 5, 4, 3]
+    coefs = [rng.randn(i, o) * 0.5 for i, o in zip(units[:-1], units[1:])]
+    intercepts = [rng.randn(o) * 0.1 for o in units[1:]]
+    X, Y = rng.randn(20, 6), np.eye(3)[rng.randint(3, size=20)]
+    masks = [(rng.rand(20, u) > 0.4).astype(float) for u in units[1:-1]]
+    kwargs = dict(activation="relu", loss="log_loss", out_activation="softmax")
+    kwargs.update(alpha=0.1, dropout=[0.4, 0.2])
+    with dispatch():
+        want, w_coefs, w_ints = skbp.loss_and_gradients(
+            coefs, intercepts, X, Y, dropout_masks=masks, **kwargs
+        )
+        Xp = to_xp(name, X)
+        got, g_coefs, g_ints = skbp.loss_and_gradients(
+            [to_xp(name, c) for c in coefs],
+            [to_xp(name, b) for b in intercepts],
+            Xp,
+            to_xp(name, Y),
+            dropout_masks=[to_xp(name, m) if masks_in == "xp" else m for m in masks],
+            **kwargs,
+        )
+    assert got == pytest.approx(want, rel=1e-10, abs=1e-10)
+    for g, w in zip(g_coefs + g_ints, w_coefs + w_ints):
+        assert_lives_with(g, Xp)
+        np.testing.assert_allclose(to_numpy(g), w, rtol=0, atol=1e-10)
 
 
 @pytest.mark.parametrize("Y_in", ["xp", "numpy"])

@@ -20,7 +20,8 @@ from skbp import (
     loss_and_gradients,
 )
 from skbp._dropout import FixedMasks, RandomMasks, check_rates
-from skbp._network import initial_params, unpack
+from skbp._init import initial_params
+from skbp._network import unpack
 
 PAIRS = [
     ("squared_error", "logistic"),
@@ -28,7 +29,7 @@ PAIRS = [
     ("squared_error", "identity"),
     ("poisson", "exp"),
 ]
-ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
+ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "elu", "silu", "gelu"]
 HIDDEN = [5, 3, 4]
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -80,6 +81,29 @@ def test_gradient_with_fixed_masks_matches_finite_differences(
         sample_weight=sw,
         dropout=dropout,
         dropout_masks=random_masks(6, hidden, 0.4, seed=n_hidden),
+    )
+    assert error < 1e-6
+
+
+@pytest.mark.parametrize(
+    "activation",
+    [["tanh", "relu", "silu"], ("gelu", "logistic", "softplus"), ["leaky_relu"] * 3],
+)
+def test_gradient_with_per_layer_activations_and_masks(activation):
+    coefs, intercepts = random_network([4, *HIDDEN, 3], seed=4)
+    X, Y, sw = random_data(6, 4, 3, seed=5)
+    error = gradient_check(
+        coefs,
+        intercepts,
+        X,
+        Y,
+        activation=activation,
+        loss="log_loss",
+        out_activation="softmax",
+        alpha=0.1,
+        sample_weight=sw,
+        dropout=[0.2, 0.5, 0.3],
+        dropout_masks=random_masks(6, HIDDEN, 0.3, seed=6),
     )
     assert error < 1e-6
 

@@ -94,6 +94,9 @@ DROPOUT = Predicate(
 class Masks:
     """The masks of one forward pass: D^(l) per hidden layer, or None (rate 0).
 
+    They may live in their source's buffers, valid until its next ``draw``:
+    one backward pass reads them, then the next pass draws anew.
+
     Parameters
     ----------
     scaled : list of array or None
@@ -138,24 +141,31 @@ NO_MASKS = _NoMasks()
 
 
 class RandomMasks:
-    """Fresh masks for every forward pass, drawn from ``random_state``.
+    """Fresh masks for every forward pass, drawn from the estimator's generator.
 
-    Row i, unit j of hidden layer l is dropped when u < p_l for a uniform u
-    from ``random_state.random_sample``, drawn layer by layer in row-major
-    order; layers with rate 0 draw nothing.
+    One NumPy ``Generator`` (PCG64) per training call is seeded with one draw
+    from ``random_state``, so ``random_state`` fixes the masks as it fixes the
+    initial weights and the shuffles; PCG64 fills a buffer with uniforms in
+    about half MT19937's time.  Row i, unit j of hidden layer l is dropped
+    when its uniform u < p_l, drawn layer by layer in row-major order; layers
+    with rate 0 draw nothing.
 
     Parameters
     ----------
     rates : tuple of float
         p_l per hidden layer, in [0, 1).
     random_state : numpy.random.RandomState
-        The estimator's generator: the same one that draws the initial
-        weights and the shuffles, so ``random_state`` fixes a whole fit.
+        The estimator's generator.
     """
 
     def __init__(self, rates, random_state):
-        self.rates, self.random_state = tuple(rates), random_state
-        self._buffers = [None] * len(self.rates)  # Ã^(l), allocated once per fit
+        self.rates = tuple(rates)
+        self.generator = np.random.default_rng(random_state.randint(2**32))
+        # Per layer, allocated once per call (NumPy): the uniforms, D^(l) in
+        # float32 (float64 draws it over the uniforms), and Ã^(l) beside A.
+        self._uniform = [None] * len(self.rates)
+        self._scaled = [None] * len(self.rates)
+        self._dropped = [None] * len(self.rates)
 
     def draw(self, A):
         """Masks for the hidden outputs ``A`` (a list of buffers, m rows each)."""
@@ -165,18 +175,33 @@ class RandomMasks:
                 scaled.append(None)
                 outputs.append(None)
                 continue
-            keep = self.random_state.random_sample(a.shape) >= p
-            scaled.append(_scaled_like(keep, p, a))
-            outputs.append(self._buffer(l, a))
+            u = _rows(self._uniform, l, a, np.float64)
+            self.generator.random(out=u)
+            scaled.append(self._scaled_mask(l, u, p, a))
+            outputs.append(_rows(self._dropped, l, a))
         return Masks(scaled, outputs)
 
-    def _buffer(self, l, a):
-        """Rows [:m] of a buffer for Ã^(l), reallocated only for more rows."""
-        buffer = self._buffers[l]
-        if buffer is None or buffer.shape[0] < a.shape[0]:
-            xp, _ = namespace_of(a)
-            buffer = self._buffers[l] = xp.empty_like(a)
-        return buffer[: a.shape[0], :]
+    def _scaled_mask(self, l, u, p, a):
+        """D^(l) = [u ≥ p] / (1 − p), beside ``a``; in a buffer on NumPy."""
+        if not isinstance(a, np.ndarray):
+            return _scaled_like(u >= p, p, a)
+        D = u if a.dtype == np.float64 else _rows(self._scaled, l, a)
+        np.greater_equal(u, p, out=D)
+        D *= 1.0 / (1.0 - p)
+        return D
+
+
+def _rows(buffers, l, a, dtype=None):
+    """Rows [:m] of ``buffers[l]``, shaped like ``a``, reallocated only for
+    more rows: like ``a``, or a NumPy array of ``dtype`` when given."""
+    buffer = buffers[l]
+    if buffer is None or buffer.shape[0] < a.shape[0]:
+        if dtype is not None:
+            buffer = np.empty(a.shape, dtype=dtype)
+        else:
+            buffer = namespace_of(a)[0].empty_like(a)
+        buffers[l] = buffer
+    return buffer[: a.shape[0], :]
 
 
 class FixedMasks:
@@ -257,10 +282,14 @@ def _describe(value):
 
 
 def _scaled_like(keep, p, a):
-    """D = keep / (1 − p) in the dtype, namespace and device of ``a``."""
-    xp, device = namespace_of(a)
+    """D = keep / (1 − p) in the dtype, namespace and device of ``a``.
+
+    ``keep`` is a boolean NumPy array: masks are drawn on the host, so every
+    namespace gets NumPy's masks.
+    """
     dtype = np.float32 if "float32" in str(a.dtype) else np.float64
     D = np.multiply(keep, 1.0 / (1.0 - p), dtype=dtype)
     if isinstance(a, np.ndarray):
         return D
+    xp, device = namespace_of(a)
     return to_namespace(D, xp=xp, device=device)

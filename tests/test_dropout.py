@@ -266,11 +266,18 @@ def test_random_masks_drop_p_and_scale_the_survivors(p):
 def test_random_masks_follow_the_generator_and_skip_zero_rates():
     rng = np.random.RandomState(3)
     A = [np.empty((4, 2)), np.empty((4, 3)), np.empty((4, 5))]
-    masks = RandomMasks((0.5, 0.0, 0.25), rng).draw(A)
-    ref = np.random.RandomState(3)
-    assert_array_equal(masks.scaled[0], (ref.random_sample((4, 2)) >= 0.5) * 2.0)
-    assert_array_equal(masks.scaled[2], (ref.random_sample((4, 5)) >= 0.25) / 0.75)
-    assert rng.random_sample() == ref.random_sample()  # nothing drawn for rate 0
+    source = RandomMasks((0.5, 0.0, 0.25), rng)
+    # A pass's masks live in the source's buffers until the next pass: copy.
+    first = [None if D is None else D.copy() for D in source.draw(A).scaled]
+    second = source.draw([a[:3] for a in A])
+    ref_rng = np.random.RandomState(3)
+    ref = np.random.default_rng(ref_rng.randint(2**32))
+    assert_array_equal(first[0], (ref.random((4, 2)) >= 0.5) * 2.0)
+    assert_array_equal(first[2], (ref.random((4, 5)) >= 0.25) / 0.75)
+    assert_array_equal(second.scaled[0], (ref.random((3, 2)) >= 0.5) * 2.0)
+    assert second.scaled[1] is None  # nothing drawn for rate 0
+    assert_array_equal(second.scaled[2], (ref.random((3, 5)) >= 0.25) / 0.75)
+    assert rng.random_sample() == ref_rng.random_sample()  # one seed drawn
 
 
 def test_fixed_masks_scale_inside():
@@ -300,8 +307,9 @@ def small_data():
 
 @pytest.mark.parametrize("Estimator", [BackpropClassifier, BackpropRegressor])
 def test_one_training_step_uses_the_estimators_own_masks(Estimator):
-    # Recompute a full-batch sgd step: initial weights, then masks, both drawn
-    # from RandomState(0) in that order; the step is −η ∂J/∂θ with those masks.
+    # Recompute a full-batch sgd step: initial weights, then the masks'
+    # generator, both from RandomState(0) in that order; the step is −η ∂J/∂θ
+    # with those masks.
     X, y = small_data()
     p, eta, alpha = 0.4, 0.1, 0.01
     model = Estimator(
@@ -321,7 +329,8 @@ def test_one_training_step_uses_the_estimators_own_masks(Estimator):
     units = [6, 5, 4, n_out]
     rng = np.random.RandomState(0)
     coefs, intercepts = unpack(initial_params(units, "tanh", rng, np.float64), units)
-    masks = [(rng.random_sample((80, 5)) >= p).astype(float), None]
+    generator = np.random.default_rng(rng.randint(2**32))
+    masks = [(generator.random((80, 5)) >= p).astype(float), None]
     Y = np.eye(3)[y] if n_out == 3 else y[:, None].astype(float)
     out = "logistic" if n_out == 3 else "identity"
     _, gW, gb = loss_and_gradients(

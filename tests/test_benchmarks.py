@@ -33,6 +33,7 @@ def test_benchmark_smoke_run_writes_its_tables(tmp_path):
         "lbfgs",
         "predict",
         "defaults",
+        "dropout64",
         "reg_adam64",
         "reg_sgd32",
         "reg_lbfgs",
@@ -41,9 +42,12 @@ def test_benchmark_smoke_run_writes_its_tables(tmp_path):
         assert f"| {config} |" in table
     assert "test R²" in table
     data = json.loads((tmp_path / "results.json").read_text())
-    assert data["machine"] and len(data["rows"]) == 12
+    assert data["machine"] and len(data["rows"]) == 13
     tasks = [row["task"] for row in data["rows"]]
-    assert tasks == ["classifier"] * 8 + ["regressor"] * 4
+    assert tasks == ["classifier"] * 9 + ["regressor"] * 4
+    dropout = next(row for row in data["rows"] if row["name"] == "dropout64")
+    assert dropout["dropout_cost"] > 0 and "skbp_no_dropout" in dropout
+    assert "costs" in dropout["notes"]
 
 
 def test_user_facts_quick_run_prints_its_tables():

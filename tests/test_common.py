@@ -35,8 +35,10 @@ import numpy as np
 import pytest
 import scipy
 import sklearn
+from sklearn.base import clone
 from sklearn.datasets import make_regression
 from sklearn.neural_network import MLPRegressor
+from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import (
     check_regressor_multioutput,
     parametrize_with_checks,
@@ -173,7 +175,26 @@ def test_only_sample_weight_equivalence_is_expected_to_fail_with_dropout():
 
 def test_transformer_checks_run():
     names = {_check_name(check) for _, check in _KEPT}
-    assert {"check_transformer_general", "check_set_output_transform"} <= names
+    assert {"check_transformer_general", "check_transformers_unfitted"} <= names
+
+
+#: scikit-learn's set_output and feature-name checks, which its own test suite
+#: runs for every transformer but ``parametrize_with_checks`` does not yield
+#: (polars' variants need polars, which the test extra does not install).
+OUTPUT_CHECKS = [
+    estimator_checks.check_set_output_transform,
+    estimator_checks.check_set_output_transform_pandas,
+    estimator_checks.check_global_output_transform_pandas,
+    estimator_checks.check_transformer_get_feature_names_out,
+    estimator_checks.check_transformer_get_feature_names_out_pandas,
+    estimator_checks.check_get_feature_names_out_error,
+]
+
+
+@pytest.mark.parametrize("check", OUTPUT_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
+def test_set_output_and_feature_name_checks(estimator, check):
+    check(type(estimator).__name__, clone(estimator))
 
 
 def test_only_the_poisson_multioutput_check_is_replaced():

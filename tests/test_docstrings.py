@@ -14,6 +14,9 @@ METHODS = [
     "predict_proba",
     "predict_log_proba",
     "decision_function",
+    "transform",
+    "fit_transform",
+    "get_feature_names_out",
 ]
 
 

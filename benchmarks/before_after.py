@@ -1,0 +1,137 @@
+"""skbp's side of bench.py's rows, timed in two checkouts in one alternating run.
+
+A change must not slow today's rows down.  Run on a shared machine, two
+separate ``bench.py`` runs differ by more than the change does, so this
+script times only skbp (MLP and PyTorch do not change) for each of
+``bench.py``'s configurations, in two checkouts — ``--before`` (e.g. an
+export of ``main``) and ``--after`` (this checkout) — alternating:
+configuration by configuration, round after round, each timing in a fresh
+subprocess that imports that checkout's ``skbp`` and ``bench.py``.  Each
+number is bench.py's unit for the row (s/epoch, s/iter, s/call, s/fit) on
+bench.py's full data; the table gives the medians and after/before.
+
+Usage
+-----
+    git archive main | tar -x -C /tmp/before
+    python benchmarks/before_after.py --before /tmp/before --rounds 3
+    python benchmarks/before_after.py --before /tmp/before --only sgd64,predict
+    python benchmarks/before_after.py --before /tmp/before --rows 10000
+
+``--rows`` shrinks the synthetic data (a busy machine); the per-epoch
+figures stay comparable between the two checkouts, not with bench.py's.
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+#: Run in a subprocess: one timing of skbp for one configuration of bench.py.
+TIMING = r"""
+import importlib.util, json, sys, warnings
+spec = importlib.util.spec_from_file_location("bench", sys.argv[1])
+bench = importlib.util.module_from_spec(spec)
+sys.argv = sys.argv[:1] + sys.argv[2:]
+spec.loader.exec_module(bench)
+name = sys.argv[1]
+cfg = next(c for c in bench.CONFIGS if c.name == name)
+import dataclasses
+mode = bench.Mode.full()
+if int(sys.argv[2]):
+    mode = dataclasses.replace(mode, n_samples=int(sys.argv[2]))
+bench.warm_up([cfg.task])
+if cfg.kind == "defaults":
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    X_tr, X_te, y_tr, y_te = bench.defaults_split(cfg)
+    def run():
+        model = bench.ESTIMATORS[cfg.task]["skbp"](random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            make_pipeline(StandardScaler(), model).fit(X_tr, y_tr)
+    value = bench.seconds(run)[0]
+else:
+    X, y = bench.dataset(cfg, mode)
+    if cfg.kind == "epochs" or cfg.kind == "dropout":
+        epochs = mode.epochs_b10 if cfg.params["batch_size"] <= 10 else mode.epochs_b200
+        params = bench.exact_epochs(cfg.params, epochs)
+        t, est = bench.seconds(lambda: bench.fit("skbp", cfg.task, params, X, y))
+        value = t / est.n_iter_
+    elif cfg.kind == "lbfgs":
+        params = dict(cfg.params, max_iter=mode.lbfgs_max_iter, tol=0.0, random_state=0)
+        t, est = bench.seconds(lambda: bench.fit("skbp", cfg.task, params, X, y))
+        value = t / est.n_iter_
+    else:
+        model = bench.fit("skbp", cfg.task, bench.exact_epochs(cfg.params, 1), X, y)
+        value = bench.seconds(lambda: model.predict_proba(X))[0]
+print(json.dumps({"value": value}))
+"""
+
+
+def time_once(checkout, name, rows):
+    """One timing (seconds in the row's unit) of ``name`` in ``checkout``."""
+    script = Path(checkout) / "benchmarks" / "bench.py"
+    result = subprocess.run(
+        [sys.executable, "-c", TIMING, str(script), name, str(rows)],
+        capture_output=True,
+        text=True,
+        cwd=checkout,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])["value"]
+
+
+def config_names(checkout):
+    """The configuration names of the checkout's bench.py."""
+    code = (
+        "import importlib.util, sys\n"
+        "s = importlib.util.spec_from_file_location('bench', sys.argv[1])\n"
+        "m = importlib.util.module_from_spec(s); s.loader.exec_module(m)\n"
+        "print(','.join(c.name for c in m.CONFIGS))"
+    )
+    script = str(Path(checkout) / "benchmarks" / "bench.py")
+    out = subprocess.run(
+        [sys.executable, "-c", code, script], capture_output=True, text=True, check=True
+    )
+    return out.stdout.strip().split(",")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--before", type=Path, required=True)
+    parser.add_argument("--after", type=Path, default=HERE.parent)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", default=None)
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=0,
+        help="rows of the synthetic data (default 0: bench.py's 60,000)",
+    )
+    args = parser.parse_args(argv)
+    before_names = config_names(args.before)
+    names = args.only.split(",") if args.only else before_names
+    times = {(n, v): [] for n in names for v in ("before", "after")}
+    for _ in range(args.rounds):
+        for name in names:
+            for version, checkout in (("before", args.before), ("after", args.after)):
+                if version == "before" and name not in before_names:
+                    continue
+                times[name, version].append(time_once(checkout, name, args.rows))
+                print(name, version, f"{times[name, version][-1]:.4g}", flush=True)
+    print("\n| config | before | after | after/before |\n|---|---|---|---|")
+    for name in names:
+        b, a = times[name, "before"], times[name, "after"]
+        mb = statistics.median(b) if b else None
+        ma = statistics.median(a)
+        ratio = f"{ma / mb:.3f}" if mb else "—"
+        before = f"{mb:.4g}" if mb else "—"
+        print(f"| {name} | {before} | {ma:.4g} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -6,7 +6,7 @@ A wide network trained on few rows learns its training set by heart: every
 training digit is classified correctly, and the test accuracy is what is
 left.  Dropout (``dropout=p``) zeroes each hidden unit's output with
 probability p at every training step and scales the survivors by 1/(1 − p)
-(``docs/derivation.md``, section 10), so that no unit can rely on a
+(``docs/derivation.md``, section 11), so that no unit can rely on a
 particular other one; prediction uses the whole network, unscaled.
 
 Here a network of two hidden layers of 256 units, relu then leaky relu (one

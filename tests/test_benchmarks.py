@@ -2,11 +2,20 @@
 are asserted)."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The scripts import this checkout's skbp, not an installed one (as
+#: tests/test_examples.py does).
+ENV = dict(
+    os.environ,
+    PYTHONPATH=os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p
+    ),
+)
 
 
 def test_benchmark_smoke_run_writes_its_tables(tmp_path):
@@ -21,6 +30,7 @@ def test_benchmark_smoke_run_writes_its_tables(tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
+        env=ENV,
     )
     assert result.returncode == 0, result.stderr
     table = (tmp_path / "results.md").read_text()
@@ -56,6 +66,7 @@ def test_user_facts_quick_run_prints_its_tables():
         capture_output=True,
         text=True,
         timeout=300,
+        env=ENV,
     )
     assert result.returncode == 0, result.stderr
     for heading in ("Probability honesty", "alpha", "Early epochs"):
@@ -72,6 +83,7 @@ def test_choose_defaults_regressor_quick_run_prints_its_recommendation():
         capture_output=True,
         text=True,
         timeout=300,
+        env=ENV,
     )
     assert result.returncode == 0, result.stderr
     assert "recommendation:" in result.stdout

@@ -85,7 +85,8 @@ def fit(est, X, y, sample_weight, validation, *, first, incremental, classes=Non
 def _check_supported(est):
     """What the cluster path refuses, by name, rather than trains wrongly."""
     for name in ("dropout",):
-        if getattr(est, name, 0):
+        # A per-layer list of zeros is no dropout: only a rate > 0 is refused.
+        if np.any(np.asarray(getattr(est, name, 0), dtype=float)):
             raise ValueError(
                 f"{name}={getattr(est, name)!r} is not supported when training on "
                 f"a dask array; set {name}=0, or fit on an in-memory array."

@@ -168,7 +168,14 @@ def test_all_ones_masks_equal_scaled_next_layer_weights(layer, p):
     ones = [np.ones((6, u)) for u in hidden]
     kw = dict(activation="logistic", loss="log_loss", out_activation="softmax")
     loss, gW, gb = loss_and_gradients(
-        coefs, intercepts, X, Y, sample_weight=sw, dropout=rates, dropout_masks=ones, **kw
+        coefs,
+        intercepts,
+        X,
+        Y,
+        sample_weight=sw,
+        dropout=rates,
+        dropout_masks=ones,
+        **kw,
     )
     scaled = [c.copy() for c in coefs]
     scaled[layer + 1] /= 1 - p
@@ -176,7 +183,8 @@ def test_all_ones_masks_equal_scaled_next_layer_weights(layer, p):
         scaled, intercepts, X, Y, sample_weight=sw, **kw
     )
     assert loss == pytest.approx(ref_loss, rel=1e-12)
-    # ∂J/∂W = ∂J/∂W' / (1 − p) for the scaled layer (chain rule), equal elsewhere.
+    # ∂J/∂W = ∂J/∂W' / (1 − p) for the scaled layer (chain rule), the same
+    # elsewhere.
     ref_gW[layer + 1] = ref_gW[layer + 1] / (1 - p)
     for got, want in zip(gW + gb, ref_gW + ref_gb):
         assert_allclose(got, want, rtol=1e-10, atol=1e-14)
@@ -187,7 +195,12 @@ def test_layer_with_rate_zero_ignores_its_mask():
     X, Y, _ = random_data(6, 4, 2, seed=11)
     second = random_masks(6, [3], 0.5, seed=12)[0]
     got = loss_and_gradients(
-        coefs, intercepts, X, Y, dropout=[0.0, 0.5], dropout_masks=[np.zeros((6, 5)), second]
+        coefs,
+        intercepts,
+        X,
+        Y,
+        dropout=[0.0, 0.5],
+        dropout_masks=[np.zeros((6, 5)), second],
     )
     want = loss_and_gradients(
         coefs, intercepts, X, Y, dropout=[0.0, 0.5], dropout_masks=[None, second]
@@ -473,3 +486,18 @@ def test_dropout_narrows_the_train_test_gap_on_digits():
             gap = model.score(X[train], y[train]) - model.score(X[test], y[test])
             gaps[p].append(gap)
     assert all(g5 < g0 for g0, g5 in zip(gaps[0.0], gaps[0.5]))
+
+
+@pytest.mark.parametrize(
+    "dropout, refused",
+    [(0.0, False), ([0.0, 0.0], False), (0.2, True), ([0.0, 0.3], True)],
+)
+def test_the_cluster_path_refuses_only_a_rate_above_zero(dropout, refused):
+    from skbp import _distributed
+
+    model = BackpropClassifier(hidden_layer_sizes=(4, 3), dropout=dropout)
+    if refused:
+        with pytest.raises(ValueError, match="dropout=.*not supported .* dask"):
+            _distributed._check_supported(model)
+    else:
+        _distributed._check_supported(model)

@@ -19,12 +19,13 @@ from skbp._backprop import chunked_hidden
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
+GELU_C = np.sqrt(2 / np.pi)
 SIGMA = {
     "logistic": expit,
     "tanh": np.tanh,
     "relu": lambda z: np.maximum(z, 0),
     "identity": lambda z: z,
-    "gelu": lambda z: 0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z**3))),
+    "gelu": lambda z: 0.5 * z * (1 + np.tanh(GELU_C * (z + 0.044715 * z**3))),
 }
 
 
@@ -147,7 +148,8 @@ def test_pipeline_feeds_the_hidden_features_to_another_model():
 def test_regressor_features_feed_a_ridge():
     X, y = data("regressor")
     model = make_pipeline(
-        BackpropRegressor(hidden_layer_sizes=(16,), max_iter=50, random_state=0), Ridge()
+        BackpropRegressor(hidden_layer_sizes=(16,), max_iter=50, random_state=0),
+        Ridge(),
     )
     assert model.fit(X, y).predict(X).shape == (60,)
 
@@ -156,7 +158,8 @@ def test_regressor_features_feed_a_ridge():
 def test_no_hidden_layer_is_a_clear_error(kind):
     X, y = data(kind)
     model = make(kind, hidden_layer_sizes=()).fit(X, y)
-    with pytest.raises(ValueError, match=r"no hidden layer \(hidden_layer_sizes=\(\)\)"):
+    message = r"no hidden layer \(hidden_layer_sizes=\(\)\)"
+    with pytest.raises(ValueError, match=message):
         model.transform(X)
     with pytest.raises(ValueError, match="no hidden layer"):
         model.get_feature_names_out()

@@ -133,10 +133,13 @@ if plt is not None:
     for rate in RATES:
         curve = results[SEEDS[0], rate][2]
         ax_curve.plot(np.arange(1, len(curve) + 1), curve, label=f"dropout {rate}")
+    # Zoom in on the end, where the rates differ.
+    final = min(results[SEEDS[0], r][2][-1] for r in RATES)
     ax_curve.set(
         xlabel="epoch",
         ylabel="test accuracy",
         title=f"test accuracy per epoch (seed {SEEDS[0]})",
+        ylim=(final - 0.05, None),
     )
     ax_curve.legend()
     fig.tight_layout()

@@ -185,7 +185,7 @@ def test_mlpclassifier_params_drop_in(params):
     mlp = MLPClassifier(max_iter=15, random_state=0, **params)
     ours = BackpropClassifier(**mlp.get_params(), loss="log_loss")
     ours_only = dict.fromkeys(
-        ["loss", "class_weight", "init", "max_grad_norm", "scoring"]
+        ["loss", "class_weight", "init", "max_grad_norm", "scoring", "dropout"]
     )
     assert ours.get_params() | ours_only == mlp.get_params() | ours_only
     with warnings.catch_warnings():
@@ -209,6 +209,7 @@ def test_every_mlpclassifier_parameter_exists():
         "init",
         "max_grad_norm",
         "scoring",
+        "dropout",
     }
 
 

@@ -15,11 +15,12 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import (
     check_array,
-    check_is_fitted,
     check_consistent_length,
+    check_is_fitted,
     column_or_1d,
     validate_data,
 )
@@ -36,8 +37,8 @@ from ._array_api import (
 )
 from ._backprop import NetSpec, chunked_hidden, chunked_logits
 from ._callbacks import CallbackSupportMixin, Monitor, with_callbacks
-from ._loss import cost_for
 from ._dropout import DROPOUT, RandomMasks, check_rates
+from ._loss import cost_for
 from ._optimizers import SETTINGS, make_optimizer
 from ._params import (
     BOOL,
@@ -55,6 +56,7 @@ from ._scoring import SCORING, validation_score
 from ._stopping import best_score
 from ._targets import check_sample_weight
 from ._training import Settings, Validation, fit_lbfgs, fit_loop, holdout
+from ._warnings import warn
 
 #: The constraints of the parameters both estimators share (MLPClassifier's).
 PARAMS = {
@@ -402,7 +404,13 @@ class BaseBackprop(
             dtype=(xp.float64, xp.float32),
         )
         if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+            warn(
+                "A column-vector y was passed when a 1d array was expected. "
+                "Please change the shape of y to (n_samples,), for example "
+                "using ravel().",
+                DataConversionWarning,
+            )
+            y = column_or_1d(y)
         y, Y = self._encode_targets(
             y, reset=reset, classes=classes, incremental=incremental
         )
@@ -626,6 +634,12 @@ class BaseBackprop(
                 "transform X into. Fit a network with at least one hidden layer."
             )
         return self.coefs_[-1].shape[0]
+
+    def _check_scorable(self):
+        """``score`` on a model held outside NumPy with dispatch off names
+        ``score`` (not the ``predict`` it calls) in its error."""
+        if hasattr(self, "coefs_"):
+            check_fitted_without_dispatch(self.coefs_[0], type(self).__name__, "score")
 
     def _per_chunk(self, X, fn, n_cols, method, dtype=None, chunks=chunked_logits):
         """``fn(Z, xp)`` of the logits Z of X (validated here), chunk by chunk.

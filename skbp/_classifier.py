@@ -580,6 +580,7 @@ default='constant'
         >>> model.fit(X, X[:, 0] > 0).score(X, X[:, 0] > 0)
         1.0
         """
+        self._check_scorable()
         return super().score(X, y, sample_weight)
 
     def __sklearn_tags__(self):

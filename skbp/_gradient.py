@@ -9,8 +9,8 @@ from . import _activations, _network
 from ._array_api import as_data, host, namespace_of, to_namespace, to_numpy
 from ._backprop import NetSpec, Workspace, backprop
 from ._costs import normalised_weights
-from ._loss import LOSS_OBJECT, LOSSES, PAIRS, Loss, cost_for, default_output
 from ._dropout import FixedMasks, check_masks, check_rates
+from ._loss import LOSS_OBJECT, LOSSES, PAIRS, Loss, cost_for, default_output
 from ._params import (
     OPEN_UNIT,
     POSITIVE_FINITE,

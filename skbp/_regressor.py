@@ -435,6 +435,7 @@ default='constant'
         >>> model.score(X, 2 * X[:, 0] + 1) > 0.99
         True
         """
+        self._check_scorable()
         return super().score(X, y, sample_weight)
 
     def __sklearn_tags__(self):

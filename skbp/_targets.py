@@ -29,13 +29,13 @@ def fit_binarizer(y, classes=None):
     if binarizer.y_type_ != "multilabel-indicator" and len(binarizer.classes_) < 2:
         if classes is not None:
             raise ValueError(
-                f"classes has only one class ({binarizer.classes_[0]!r}); "
+                f"classes has only one class ({binarizer.classes_[:1].tolist()[0]!r}); "
                 "partial_fit's classes must list every class the stream will "
                 "contain, at least 2 (e.g. np.unique(y_all))."
             )
         raise ValueError(
-            f"y has only one class ({binarizer.classes_[0]!r}); a classifier "
-            "needs samples of at least 2 classes."
+            f"y has only one class ({binarizer.classes_[:1].tolist()[0]!r}); a "
+            "classifier needs samples of at least 2 classes."
         )
     return binarizer
 

@@ -119,6 +119,9 @@ class DivergenceError(ValueError):
     """
 
 
+DivergenceError.__module__ = "skbp"  # its public name, in tracebacks too
+
+
 def _remedies(spec):
     """What to scale after a divergence: X always, y when it holds values."""
     advice = "scale X (e.g. with StandardScaler)"

@@ -7,6 +7,7 @@ tests/test_readme.py).
 
 import copy
 import numbers
+import pickle
 import re
 import warnings
 
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 from sklearn.datasets import make_classification, make_regression
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -378,3 +379,30 @@ def test_divergence_error_is_public():
     with pytest.raises(skbp.DivergenceError):
         model.fit(X, 1e200 * y)
     assert not hasattr(model, "coefs_")  # rolled back, as documented
+
+
+# Review of issue 16's fixes: the last messages and warnings that pointed the
+# wrong way.
+
+
+def test_column_vector_y_warning_points_at_the_users_line():
+    X, y = make_regression(n_samples=30, n_features=3, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        BackpropRegressor(max_iter=2).fit(X, y[:, None])
+    conversions = [w for w in caught if issubclass(w.category, DataConversionWarning)]
+    assert conversions
+    assert all(w.filename == __file__ for w in conversions)
+
+
+def test_divergence_error_is_shown_under_its_public_name():
+    assert skbp.DivergenceError.__module__ == "skbp"
+    error = pickle.loads(pickle.dumps(skbp.DivergenceError("x")))
+    assert type(error) is skbp.DivergenceError
+
+
+@pytest.mark.parametrize("classes", [[0], [np.int64(0)], np.array([0])])
+def test_one_class_message_shows_plain_values(classes):
+    X = np.random.RandomState(0).randn(20, 2)
+    with pytest.raises(ValueError, match=r"classes has only one class \(0\)"):
+        BackpropClassifier().partial_fit(X, np.arange(20) % 2, classes=classes)

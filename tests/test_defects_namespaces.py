@@ -145,7 +145,9 @@ def test_model_off_numpy_with_dispatch_off_says_why(name, kind, method):
         "partial_fit": lambda: est.partial_fit(X, y),
         "warm_fit": lambda: est.set_params(warm_start=True).fit(X, y),
     }
+    called = "fit" if method == "warm_fit" else method
     pattern = (
+        rf"{cls.__name__}\.{called}\(\) was called with "
         r"array_api_dispatch off, but the model's weights are "
         rf"{name.split('_')[0]}.*array_api_dispatch=True.*move_estimator_to"
     )

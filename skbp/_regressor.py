@@ -131,7 +131,9 @@ default='constant'
         term), negated so that larger is better.  Otherwise a scikit-learn
         scorer name (``sklearn.metrics.get_scorer_names()``) or a callable
         ``scorer(estimator, X, y)`` (given ``sample_weight=`` when it takes
-        it), called with this estimator as it stands after each epoch.
+        it), called with this estimator as it stands after each epoch; a
+        metric ``(y_true, y_pred)`` goes through
+        ``sklearn.metrics.make_scorer`` first.
     init : str or callable, default='auto'
         Initial weights: 'auto', 'glorot_uniform', 'he_uniform', 'he_normal',
         'lecun_normal' or a callable.  'auto' is today's rule, unchanged:

@@ -28,6 +28,25 @@ def _is_scorer_name(value):
     return isinstance(value, str) and value in get_scorer_names()
 
 
+def _is_scorer_callable(value):
+    """A callable that can be called as ``scorer(estimator, X, y)``.
+
+    A metric ``(y_true, y_pred)`` such as ``mean_absolute_error`` cannot: it
+    is refused here, before any epoch, rather than failing after the first.
+    """
+    if not callable(value):
+        return False
+    try:
+        signature = inspect.signature(value)
+    except (TypeError, ValueError):  # a builtin: trust it
+        return True
+    try:
+        signature.bind(None, None, None)
+    except TypeError:
+        return False
+    return True
+
+
 #: ``scoring``'s allowed values.
 SCORING = (
     Options(None, "loss"),
@@ -35,7 +54,11 @@ SCORING = (
         _is_scorer_name,
         "a scikit-learn scorer name (sklearn.metrics.get_scorer_names())",
     ),
-    Predicate(callable, "a callable scorer(estimator, X, y)"),
+    Predicate(
+        _is_scorer_callable,
+        "a callable scorer(estimator, X, y) (wrap a metric(y_true, y_pred) in "
+        "sklearn.metrics.make_scorer)",
+    ),
 )
 
 
@@ -83,9 +106,21 @@ def validation_score(scoring, estimator, X, y, sample_weight, default):
             # X is the validated array; a model fitted on a DataFrame would
             # warn each epoch that it lost its column names.
             warnings.filterwarnings("ignore", "X does not have valid feature names")
-            return float(scorer(estimator, X, y, **kwargs))
+            value = scorer(estimator, X, y, **kwargs)
+        return _as_score(value, scoring)
 
     return score
+
+
+def _as_score(value, scoring):
+    """The float a scorer returned, or an error naming ``scoring``."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"scoring={scoring!r} returned {value!r}; a scorer returns one "
+            "number (larger is better)."
+        ) from None
 
 
 def _beside(X, y, sample_weight):

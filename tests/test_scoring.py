@@ -16,7 +16,7 @@ import sklearn
 from numpy.testing import assert_allclose
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import get_scorer, mean_absolute_error
+from sklearn.metrics import get_scorer, make_scorer, mean_absolute_error, r2_score
 
 from skbp import BackpropClassifier, BackpropRegressor, InvalidParameterError
 from skbp._array_api import to_numpy
@@ -123,6 +123,40 @@ def test_an_unknown_scoring_fails_before_any_epoch_naming_scoring(scoring):
         with pytest.raises(InvalidParameterError, match="'scoring' parameter"):
             model.fit(X_REG, Y_REG)
     assert not hasattr(model, "coefs_")
+
+
+@pytest.mark.parametrize(
+    "scoring",
+    [mean_absolute_error, r2_score, lambda estimator, X: 1.0],
+    ids=["mean_absolute_error", "r2_score", "two-arguments"],
+)
+def test_a_callable_not_a_scorer_fails_before_any_epoch_naming_scoring(scoring):
+    # A metric (y_true, y_pred) passed where a scorer belongs: said at once,
+    # with the remedy, instead of a TypeError from inside its call.
+    model = make("regressor", scoring=scoring, early_stopping=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InvalidParameterError, match="'scoring'.*make_scorer"):
+            model.fit(X_REG, Y_REG)
+    assert not hasattr(model, "coefs_")
+
+
+def test_a_metric_wrapped_by_make_scorer_is_the_named_scorer():
+    params = dict(early_stopping=True, n_iter_no_change=3)
+    wrapped = make_scorer(mean_absolute_error, greater_is_better=False)
+    a = make("regressor", scoring=wrapped, **params).fit(X_REG, Y_REG)
+    b = make("regressor", scoring="neg_mean_absolute_error", **params).fit(X_REG, Y_REG)
+    assert a.validation_scores_ == b.validation_scores_
+
+
+@pytest.mark.parametrize(
+    "returned", ["abc", np.array([1.0, 2.0]), None], ids=["str", "array", "None"]
+)
+def test_a_scorer_returning_no_number_is_a_clear_error(returned):
+    model = make("regressor", scoring=lambda estimator, X, y: returned)
+    with pytest.raises(TypeError, match="scoring=.*returned.*one number"):
+        model.fit(X_REG, Y_REG, X_val=X_REG, y_val=Y_REG)
+    assert not hasattr(model, "coefs_")  # the first fit is rolled back
 
 
 def test_scoring_without_validation_data_changes_nothing():

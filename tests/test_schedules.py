@@ -8,12 +8,14 @@ weights.  MLPClassifier's own sgd schedules are tested in test_parity.py.
 
 import importlib.util
 import math
+import warnings
 
 import numpy as np
 import pytest
 import sklearn
 from numpy.testing import assert_allclose
 from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
 
 from skbp import BackpropClassifier, BackpropRegressor, loss_and_gradients
 from skbp._array_api import to_numpy
@@ -209,6 +211,28 @@ def test_first_epochs_equal_a_hand_computation(solver, schedule):
     theta0 = initial_params(units, "logistic", np.random.RandomState(0), np.float64)
     want = hand_run(solver, etas, X_REG, Y_REG, alpha, units, theta0)
     assert_allclose(pack(model.coefs_, model.intercepts_), want, rtol=1e-10)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_adaptive_stops_once_eta_is_at_most_1e_6(solver):
+    # Every epoch after the first stalls (huge tol, n_iter_no_change=1): η is
+    # divided by 5 at every other epoch (MLPClassifier's sgd rule, kept for
+    # adam) and the stall at η = 0.01 / 5⁶ ≤ 1e-6 ends training, silently.
+    model = make(
+        "regressor",
+        solver=solver,
+        learning_rate="adaptive",
+        learning_rate_init=0.01,
+        tol=1e9,
+        n_iter_no_change=1,
+        max_iter=1000,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X_REG, Y_REG)
+    want = [0.01] * 3 + [0.01 / 5**j for j in range(1, 7) for _ in range(2)]
+    assert_allclose(model.learning_rate_curve_, want, rtol=1e-15)
+    assert model.n_iter_ == len(want) == 15
 
 
 def test_adam_schedules_differ_from_constant():

@@ -23,10 +23,11 @@ and a "Not converged, NAME: message" line below its table says why.
     optimizer (default: adam).
 ``--loss {squared_error,log_loss}``
     BackpropClassifier's cost (default: squared_error).
-``--regression-loss {squared_error,poisson}``
+``--regression-loss {squared_error,poisson,absolute_error,huber,quantile}``
     BackpropRegressor's cost (default: squared_error, with an identity
     output; poisson has an exp output and needs non-negative targets, which
-    both data sets have).
+    both data sets have; absolute_error, huber (huber_delta=1.0) and
+    quantile (quantile=0.5, the median) have identity outputs).
 ``--activation {identity,logistic,tanh,relu}``
     hidden units' activation (default: logistic).
 ``--alpha ALPHA``
@@ -80,6 +81,7 @@ from ._training import DivergenceError
 MAX_SEED = 2**32 - 1
 ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
 TASKS = ["both", "classification", "regression"]
+REGRESSION_LOSSES = ["squared_error", "poisson", "absolute_error", "huber", "quantile"]
 
 
 def _integer(text, requirement):
@@ -178,11 +180,12 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--regression-loss",
-        choices=["squared_error", "poisson"],
+        choices=REGRESSION_LOSSES,
         default="squared_error",
         help="BackpropRegressor's cost (default: squared_error, identity "
         "output; poisson: exp output, for non-negative targets such as "
-        "these data sets')",
+        "these data sets'; absolute_error, huber and quantile (the median): "
+        "identity output)",
     )
     parser.add_argument(
         "--activation",
@@ -442,7 +445,7 @@ def run_regression(args):
                 )
             )
     print_table(rows, score="test R^2", width=28)
-    output = {"squared_error": "identity", "poisson": "exp"}[skbp.loss]
+    output = "exp" if skbp.loss == "poisson" else "identity"
     print(
         f"\nBackpropRegressor: {_describe(skbp)}, {output} output; "
         "MLPRegressor: its defaults (relu, squared_error, adam, "

@@ -339,6 +339,20 @@ def test_poisson_reaches_the_job_output(capsys):
     assert "exp output" in summary
 
 
+@pytest.mark.parametrize("loss", ["absolute_error", "huber", "quantile"])
+def test_robust_losses_reach_the_job_output(loss, capsys):
+    argv = ["--task", "regression", "--regression-loss", loss]
+    assert build_regressors(parse_args(argv))[0].loss == loss
+    assert main([*argv, "--epochs", "2", "--hidden", "5", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    lines = table_rows(out)
+    for name in REGRESSOR_ROWS:
+        assert math.isfinite(float(lines[name][1])) and lines[name][3] == "2"
+    summary = out.strip().splitlines()[-1]
+    assert summary.startswith(f"BackpropRegressor: logistic units, {loss}, ")
+    assert "identity output" in summary
+
+
 @needs_progress_bar
 def test_progress_bar_is_scikit_learns_callback():
     # rich is in the test extra, so 'auto' is scikit-learn's ProgressBar.

@@ -18,7 +18,12 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import get_scorer, make_scorer, mean_absolute_error, r2_score
 
-from skbp import BackpropClassifier, BackpropRegressor, InvalidParameterError
+from skbp import (
+    BackpropClassifier,
+    BackpropRegressor,
+    InvalidParameterError,
+    loss_and_gradients,
+)
 from skbp._array_api import to_numpy
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -61,6 +66,21 @@ def test_loss_scoring_is_the_negated_validation_loss(kind):
     model.fit(X, y, sample_weight=W)
     assert model.validation_scores_ == [-v for v in model.validation_loss_curve_]
     assert model.best_validation_score_ == max(model.validation_scores_)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "huber", "quantile"])
+def test_loss_scoring_leaves_the_l2_term_out(loss):
+    # One epoch, so the weights scored are the fitted ones; a large alpha
+    # makes the L2 term visible if it were counted.
+    X_tr, y_tr, X_val, y_val = X_REG[:100], Y_REG[:100], X_REG[100:], Y_REG[100:]
+    model = make("regressor", loss=loss, scoring="loss", alpha=5.0, max_iter=1)
+    model.fit(X_tr, y_tr, X_val=X_val, y_val=y_val, sample_weight_val=W[100:])
+    args = (model.coefs_, model.intercepts_, X_val, y_val[:, None])
+    kw = dict(loss=loss, out_activation="identity", sample_weight=W[100:])
+    data_loss = loss_and_gradients(*args, **kw)[0]
+    with_l2 = loss_and_gradients(*args, alpha=5.0, **kw)[0]
+    assert model.validation_scores_[0] == pytest.approx(-data_loss, rel=1e-12)
+    assert with_l2 > data_loss * (1 + 1e-3)
 
 
 def test_early_stopping_keeps_the_weights_best_by_the_scorer():

@@ -151,12 +151,27 @@ def _is_complete_loss(value):
     )
 
 
+def _what_is_missing(value):
+    """What keeps a Loss instance from being complete, in words (or None)."""
+    if not isinstance(value, Loss):
+        return None
+    cls = type(value)
+    output = getattr(value, "output_activation", None)
+    missing = [] if output in OUTPUT_ACTIVATIONS else [f"output_activation={output!r}"]
+    if cls.loss is Loss.loss:
+        missing.append("no loss(Y, A)")
+    if cls.output_error is Loss.output_error:
+        missing.append("no output_error(Y, A, Z)")
+    return f"{cls.__name__} has " + ", ".join(missing)
+
+
 #: The constraint a ``loss`` parameter adds for user losses.
 LOSS_OBJECT = Predicate(
     _is_complete_loss,
     "a skbp.Loss instance whose output_activation is one of "
     + ", ".join(map(repr, OUTPUT_ACTIVATIONS))
     + " and which defines loss(Y, A) and output_error(Y, A, Z)",
+    explain=_what_is_missing,
 )
 
 

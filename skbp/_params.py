@@ -104,10 +104,14 @@ def _finite(value):
 
 
 class Predicate:
-    """Anything a function accepts, described in words."""
+    """Anything a function accepts, described in words.
 
-    def __init__(self, test, description):
-        self.test, self.description = test, description
+    ``explain(value)``, when given, says what is wrong with a value that
+    nearly fits (a Loss with an unknown output), for the error message.
+    """
+
+    def __init__(self, test, description, explain=None):
+        self.test, self.description, self.explain = test, description, explain
 
     def accepts(self, value):
         try:
@@ -123,8 +127,10 @@ def check_param(owner, name, value, *constraints):
     """Raise InvalidParameterError unless one of ``constraints`` accepts ``value``."""
     if not any(c.accepts(value) for c in constraints):
         allowed = " or ".join(str(c) for c in constraints)
+        why = [c.explain(value) for c in constraints if getattr(c, "explain", None)]
+        why = "".join(f" ({reason})" for reason in why if reason)
         raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must be {allowed}; got {value!r}."
+            f"The {name!r} parameter of {owner} must be {allowed}; got {value!r}{why}."
         )
     return value
 

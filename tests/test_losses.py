@@ -385,6 +385,25 @@ def test_an_incomplete_loss_is_refused_naming_loss(bad):
         loss_and_gradients(coefs, intercepts, X, y[:, None] * 1.0, loss=bad)
 
 
+@pytest.mark.parametrize(
+    "bad, why",
+    [
+        (NoOutput(), "NoOutput has output_activation=None"),
+        (TanhOutput(), "TanhOutput has output_activation='tanh'"),
+        (NoBP1(), r"NoBP1 has no output_error\(Y, A, Z\)"),
+    ],
+    ids=str,
+)
+def test_an_incomplete_loss_error_says_what_is_wrong(bad, why):
+    X, y = np.random.RandomState(0).randn(20, 2), np.arange(20) % 2
+    for est in (BackpropRegressor(loss=bad), BackpropClassifier(loss=bad)):
+        with pytest.raises(InvalidParameterError, match=f"'loss' parameter.*{why}"):
+            est.fit(X, y)
+    coefs, intercepts = network(1, 1, seed=0, n_in=2)
+    with pytest.raises(InvalidParameterError, match=f"'loss' parameter.*{why}"):
+        loss_and_gradients(coefs, intercepts, X, y[:, None] * 1.0, loss=bad)
+
+
 def test_out_activation_follows_a_loss_and_may_not_differ():
     coefs, intercepts = network(1, 2, seed=0)
     rng = np.random.RandomState(0)

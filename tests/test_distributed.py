@@ -21,7 +21,7 @@ from sklearn.datasets import load_diabetes, load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-from skbp import BackpropClassifier, BackpropRegressor
+from skbp import BackpropClassifier, BackpropRegressor, Loss
 from skbp._training import DivergenceError
 
 TIMEOUT = 60
@@ -533,3 +533,38 @@ def test_without_a_cluster_dask_local_scheduler_trains(scheduler):
             da.from_array(X, chunks=(60, 8)), da.from_array(y, chunks=60)
         )
     assert _relative(local, chunked) < 1e-9
+
+
+class LogCosh(Loss):
+    """A user's cost (module level, so that workers could unpickle it)."""
+
+    output_activation = "identity"
+
+    def loss(self, Y, A):
+        return np.log(np.cosh(A - Y))
+
+    def output_error(self, Y, A, Z):
+        return np.tanh(A - Y)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(loss="absolute_error", solver="lbfgs"),
+        dict(loss="huber", huber_delta=0.3, solver="sgd"),
+        dict(loss="quantile", quantile=0.2, learning_rate="cosine"),
+        dict(loss=LogCosh(), max_grad_norm=0.5, solver="sgd"),
+    ],
+    ids=["absolute_error", "huber", "quantile", "user-Loss"],
+)
+def test_new_losses_train_the_same_on_dask_chunks(params):
+    """Issue 18's costs go through the same per-chunk back-propagation."""
+    X, y = _data("regressor", n=240)
+    params = dict(hidden_layer_sizes=(5,), max_iter=6, random_state=0, **params)
+    local = BackpropRegressor(**params).fit(X, y)
+    with dask.config.set(scheduler="synchronous"):
+        chunked = BackpropRegressor(**params).fit(
+            da.from_array(X, chunks=(60, 8)), da.from_array(y, chunks=60)
+        )
+    assert _relative(local, chunked) < 1e-9
+    assert chunked.loss_curve_ == pytest.approx(local.loss_curve_, rel=1e-9)

@@ -40,11 +40,13 @@ def _is_scorer_callable(value):
         signature = inspect.signature(value)
     except (TypeError, ValueError):  # a builtin: trust it
         return True
-    try:
-        signature.bind(None, None, None)
-    except TypeError:
-        return False
-    return True
+    for weights in ({}, {"sample_weight": None}):  # it may require the weights
+        try:
+            signature.bind(None, None, None, **weights)
+            return True
+        except TypeError:
+            pass
+    return False
 
 
 #: ``scoring``'s allowed values.

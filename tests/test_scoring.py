@@ -161,6 +161,17 @@ def test_a_callable_not_a_scorer_fails_before_any_epoch_naming_scoring(scoring):
     assert not hasattr(model, "coefs_")
 
 
+def test_a_scorer_requiring_sample_weight_is_a_scorer():
+    def weighted_r2(estimator, X, y, sample_weight):
+        return r2_score(y, estimator.predict(X), sample_weight=sample_weight)
+
+    model = make("regressor", scoring=weighted_r2, max_iter=3)
+    model.fit(X_REG[:100], Y_REG[:100], X_val=X_REG[100:], y_val=Y_REG[100:],
+              sample_weight_val=W[100:])  # fmt: skip
+    want = r2_score(Y_REG[100:], model.predict(X_REG[100:]), sample_weight=W[100:])
+    assert model.validation_scores_[-1] == pytest.approx(want, rel=1e-12)
+
+
 def test_a_metric_wrapped_by_make_scorer_is_the_named_scorer():
     params = dict(early_stopping=True, n_iter_no_change=3)
     wrapped = make_scorer(mean_absolute_error, greater_is_better=False)

@@ -8,7 +8,10 @@ export of ``main``) and ``--after`` (this checkout) — alternating:
 configuration by configuration, round after round, each timing in a fresh
 subprocess that imports that checkout's ``skbp`` and ``bench.py``.  Each
 number is bench.py's unit for the row (s/epoch, s/iter, s/call, s/fit) on
-bench.py's full data; the table gives the medians and after/before.
+bench.py's full data, but in CPU seconds of the process with BLAS on one
+thread (``time.process_time``): on cores shared with other work, wall time
+varies by tens of percent from run to run, CPU time much less.  The table
+gives the medians and after/before.
 
 Usage
 -----
@@ -32,7 +35,8 @@ HERE = Path(__file__).resolve().parent
 
 #: Run in a subprocess: one timing of skbp for one configuration of bench.py.
 TIMING = r"""
-import importlib.util, json, sys, warnings
+import importlib.util, json, sys, time, warnings
+from threadpoolctl import threadpool_limits
 spec = importlib.util.spec_from_file_location("bench", sys.argv[1])
 bench = importlib.util.module_from_spec(spec)
 sys.argv = sys.argv[:1] + sys.argv[2:]
@@ -44,6 +48,18 @@ mode = bench.Mode.full()
 if int(sys.argv[2]):
     mode = dataclasses.replace(mode, n_samples=int(sys.argv[2]))
 bench.warm_up([cfg.task])
+
+
+def cpu_seconds(fn):
+    # CPU seconds of this process with one BLAS thread: other work sharing
+    # the cores inflates wall time far more than the CPU time of a fit.
+    with threadpool_limits(limits=1):
+        start = time.process_time()
+        result = fn()
+        return time.process_time() - start, result
+
+
+bench.seconds = cpu_seconds
 if cfg.kind == "defaults":
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler

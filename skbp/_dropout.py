@@ -248,7 +248,7 @@ def check_masks(dropout_masks, rates, n_samples, hidden_units, owner):
         )
     if dropout_masks is None:
         return [None] * len(rates)
-    if isinstance(dropout_masks, (str, bytes)) or len(dropout_masks) != len(rates):
+    if not _is_sized(dropout_masks) or len(dropout_masks) != len(rates):
         raise ValueError(
             f"dropout_masks of {owner} must be a list with one array per hidden "
             f"layer ({len(rates)}); got {_describe(dropout_masks)}."
@@ -257,6 +257,11 @@ def check_masks(dropout_masks, rates, n_samples, hidden_units, owner):
         None if p == 0 else _check_mask(M, l, (n_samples, units), owner)
         for l, (p, M, units) in enumerate(zip(rates, dropout_masks, hidden_units))
     ]
+
+
+def _is_sized(value):
+    """A list-like of masks: sized, indexable, and not a string."""
+    return not isinstance(value, (str, bytes)) and hasattr(value, "__len__")
 
 
 def _check_mask(M, l, shape, owner):

@@ -13,6 +13,7 @@ from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 
 from skbp import (
+    Activation,
     BackpropClassifier,
     BackpropRegressor,
     InvalidParameterError,
@@ -29,7 +30,13 @@ PAIRS = [
     ("squared_error", "identity"),
     ("poisson", "exp"),
 ]
-ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "elu", "silu", "gelu"]
+#: Every named activation and a user Activation whose σ' is read from a: the
+#: mask must not reach the A that σ' is computed from (only Ã is dropped).
+TANH_FROM_A = Activation(np.tanh, lambda z, a: 1.0 - a**2, "tanh_from_a")
+ACTIVATIONS = [
+    *["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus"],
+    *["silu", "gelu", TANH_FROM_A],
+]
 HIDDEN = [5, 3, 4]
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -56,9 +63,7 @@ def random_masks(n, hidden, p, seed):
 
 @pytest.mark.parametrize(
     "activation, pair, n_hidden, rates",
-    list(
-        itertools.product(ACTIVATIONS, PAIRS, [1, 2, 3], ["all 0.3", "per layer"])
-    ),
+    list(itertools.product(ACTIVATIONS, PAIRS, [1, 2, 3], ["all 0.3", "per layer"])),
 )
 def test_gradient_with_fixed_masks_matches_finite_differences(
     activation, pair, n_hidden, rates
@@ -233,6 +238,9 @@ def test_rate_zero_is_the_network_without_dropout():
         (dict(dropout=0.5, dropout_masks=[np.ones((5, 5))]), r"dropout_masks\[0\]"),
         (dict(dropout=0.5, dropout_masks=[np.full((6, 5), 2.0)]), "only 0 and 1"),
         (dict(dropout=0.5, dropout_masks=np.ones((6, 5))), "one array per hidden"),
+        (dict(dropout=0.5, dropout_masks=5), "one array per hidden layer"),
+        (dict(dropout=0.5, dropout_masks=iter([np.ones((6, 5))])), "one array per"),
+        (dict(dropout=0.5, dropout_masks=[None]), r"dropout_masks\[0\]"),
     ],
 )
 def test_bad_dropout_arguments_are_named(kwargs, match):
@@ -319,15 +327,17 @@ def small_data():
 
 
 @pytest.mark.parametrize("Estimator", [BackpropClassifier, BackpropRegressor])
-def test_one_training_step_uses_the_estimators_own_masks(Estimator):
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_one_training_step_uses_the_estimators_own_masks(Estimator, activation):
     # Recompute a full-batch sgd step: initial weights, then the masks'
     # generator, both from RandomState(0) in that order; the step is −η ∂J/∂θ
-    # with those masks.
+    # with those masks (checked against finite differences above).  For every
+    # σ, those whose σ' is read from the output a (computed in place) too.
     X, y = small_data()
     p, eta, alpha = 0.4, 0.1, 0.01
     model = Estimator(
         hidden_layer_sizes=(5, 4),
-        activation="tanh",
+        activation=activation,
         solver="sgd",
         momentum=0.0,
         learning_rate_init=eta,
@@ -341,7 +351,7 @@ def test_one_training_step_uses_the_estimators_own_masks(Estimator):
     n_out = 3 if Estimator is BackpropClassifier else 1
     units = [6, 5, 4, n_out]
     rng = np.random.RandomState(0)
-    coefs, intercepts = unpack(initial_params(units, "tanh", rng, np.float64), units)
+    coefs, intercepts = unpack(initial_params(units, activation, rng, np.float64), units)
     generator = np.random.default_rng(rng.randint(2**32))
     masks = [(generator.random((80, 5)) >= p).astype(float), None]
     Y = np.eye(3)[y] if n_out == 3 else y[:, None].astype(float)
@@ -351,7 +361,7 @@ def test_one_training_step_uses_the_estimators_own_masks(Estimator):
         intercepts,
         X,
         Y,
-        activation="tanh",
+        activation=activation,
         out_activation=out,
         alpha=alpha,
         dropout=[p, 0.0],

@@ -28,7 +28,10 @@ per hidden layer with the engine's two calls, ``forward(Z, out, xp)`` and
 import math
 import numbers
 
+import numpy as np
+
 from . import _inplace
+from ._array_api import host, namespace_of
 from ._params import InvalidParameterError, Predicate
 
 LEAKY_SLOPE = 0.01  # PyTorch's LeakyReLU(negative_slope=0.01)
@@ -334,14 +337,15 @@ class _Custom:
 
     def forward(self, Z, out, xp):
         """a = function(z), into ``out``."""
-        a = self._checked(self.activation.function(Z), Z, "function(z)")
+        a = self._checked(self.activation.function(Z), Z, "function(z)", Z)
         return _inplace.copy(a, out, xp)
 
     def backward(self, Z, A, delta, xp):
         """delta ⊙= derivative(z, a)."""
-        delta *= self._checked(self.activation.derivative(Z, A), Z, "derivative(z, a)")
+        value = self.activation.derivative(Z, A)
+        delta *= self._checked(value, Z, "derivative(z, a)", Z, A)
 
-    def _checked(self, value, Z, call):
+    def _checked(self, value, Z, call, *inputs):
         shape = getattr(value, "shape", None)
         if shape is None or tuple(shape) != tuple(Z.shape):
             raise ValueError(
@@ -349,7 +353,25 @@ class _Custom:
                 f"shape {tuple(Z.shape)}; got {type(value).__name__} of shape "
                 f"{shape}."
             )
+        self._check_finite(value, call, inputs)
         return value
+
+    def _check_finite(self, value, call, inputs):
+        """A non-finite result from finite inputs is the activation's fault
+        (otherwise training would stop with a DivergenceError that blames the
+        learning rate); non-finite inputs are the training's divergence."""
+        vxp, _ = namespace_of(value)
+        if bool(vxp.all(vxp.isfinite(value))):
+            return
+        bad = ~np.isfinite(np.asarray(host(value)))  # rare: look on the host
+        for array in inputs:
+            bad &= np.isfinite(np.asarray(host(array)))
+        if bad.any():
+            raise ValueError(
+                f"Activation {self.name!r}: {call} returned a non-finite value "
+                "(NaN or inf) for a finite z; it must return finite numbers "
+                "wherever z is finite."
+            )
 
 
 def _is_one(value):

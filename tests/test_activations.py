@@ -399,6 +399,48 @@ def test_a_result_of_the_wrong_shape_is_named(activation, call):
         model.fit([[0.0], [1.0]], [0, 1])
 
 
+def _nan_where_positive(z):
+    return np.where(z > 0, np.nan, np.tanh(z))
+
+
+def _log_derivative(z, a):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log(z)  # NaN for z < 0: a derivative that is simply wrong
+
+
+@pytest.mark.parametrize(
+    "activation, call",
+    [
+        (Activation(_nan_where_positive, tanh_derivative, "nan_fn"), "function"),
+        (Activation(np.tanh, _log_derivative, "nan_derivative"), "derivative"),
+    ],
+)
+@pytest.mark.parametrize("where", ["fit", "loss_and_gradients"])
+def test_a_non_finite_result_at_a_finite_z_is_named(activation, call, where):
+    # Not a DivergenceError blaming the learning rate: the activation is named.
+    match = f"'{activation.name}': {call}.*non-finite"
+    X, y = np.array([[-1.0], [0.5], [1.0], [2.0]]), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match=match):
+        if where == "fit":
+            BackpropClassifier((4,), activation, max_iter=2, random_state=0).fit(X, y)
+        else:
+            coefs = [np.full((1, 3), 0.5), np.ones((3, 2))]
+            intercepts = [np.array([0.0, -0.1, 0.1]), np.zeros(2)]
+            loss_and_gradients(
+                coefs, intercepts, X, np.eye(2)[y], activation=activation
+            )
+
+
+def test_an_activation_overflowing_only_where_z_does_is_not_blamed():
+    # A non-finite z is the training's divergence, not the activation's fault.
+    from skbp._activations import _Custom
+
+    custom = _Custom(Activation(np.tanh, tanh_derivative, "mytanh"))
+    Z = np.array([[np.inf, 0.0], [np.nan, 1.0]])
+    out = custom.forward(Z, np.empty_like(Z), np)
+    assert np.isnan(out[1, 0]) and out[0, 0] == 1.0
+
+
 def test_skops_loads_an_activation_once_its_functions_are_trusted(tmp_path):
     sio = pytest.importorskip("skops.io")
     rng = np.random.RandomState(0)

@@ -79,8 +79,7 @@ class Workspace:
         self.n_coefs = _network.n_coefs(layer_units)
         self.activations = [empty((n_rows, u)) for u in hidden_out]
         self.pre_activations = [
-            empty(A.shape) if s.needs_z else A
-            for s, A in zip(sigmas, self.activations)
+            empty(A.shape) if s.needs_z else A for s, A in zip(sigmas, self.activations)
         ]
         self.deltas = [empty((n_rows, u)) for u in hidden_out]
         self.logits = empty((n_rows, hidden_out[-1]))

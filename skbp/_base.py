@@ -209,9 +209,7 @@ class BaseBackprop(
         units = _network.layer_units_of(self.coefs_)
         X = _astype(X, params.dtype, xp)  # a warm start keeps its dtype
         self.coefs_, self.intercepts_ = _network.unpack(params, units)
-        spec = NetSpec(
-            self._sigmas(), self._cost(), float(self.alpha), self._masks()
-        )
+        spec = NetSpec(self._sigmas(), self._cost(), float(self.alpha), self._masks())
         settings = self._settings()
         with np.errstate(
             over="ignore", under="ignore", invalid="ignore", divide="ignore"

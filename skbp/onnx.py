@@ -125,6 +125,7 @@ CLASSIFIER_OPTIONS = {
     "nocl": [True, False],
 }
 
+
 def _leaky_relu(Z, dtype, opv):
     """max(z, 0.01 z): ONNX's LeakyRelu holds its slope as a float32
     attribute, off by 2e-10 in a double graph."""

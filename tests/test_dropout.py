@@ -351,7 +351,9 @@ def test_one_training_step_uses_the_estimators_own_masks(Estimator, activation):
     n_out = 3 if Estimator is BackpropClassifier else 1
     units = [6, 5, 4, n_out]
     rng = np.random.RandomState(0)
-    coefs, intercepts = unpack(initial_params(units, activation, rng, np.float64), units)
+    coefs, intercepts = unpack(
+        initial_params(units, activation, rng, np.float64), units
+    )
     generator = np.random.default_rng(rng.randint(2**32))
     masks = [(generator.random((80, 5)) >= p).astype(float), None]
     Y = np.eye(3)[y] if n_out == 3 else y[:, None].astype(float)

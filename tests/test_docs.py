@@ -200,3 +200,14 @@ def test_performance_page_draws_the_benchmarks(site):
         (ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8")
     )["machine"]
     assert machine["cpu"] in text_of(site / "performance.html")
+
+
+def test_network_page_covers_activations_init_and_dropout(site):
+    # Issue 17: one user-guide page on choosing activations, dropout and init,
+    # stating the one estimator-check exception that dropout brings.
+    text = text_of(site / "user_guide" / "network.html")
+    for heading in ("Choosing an activation", "Your own activation", "Initial weights"):
+        assert heading in text
+    dropout = text[text.index("Dropout") :]
+    assert "check_sample_weight_equivalence_" in dropout
+    assert "lbfgs" in dropout and "dropout_masks" in dropout

@@ -233,10 +233,11 @@ class Activation:
     function : callable
         ``function(z) -> a``: σ applied elementwise to the array ``z`` of
         pre-activations, shape (n_samples, n_units); returns an array of
-        the same shape.
+        the same shape, finite wherever z is (a ValueError naming the
+        activation otherwise).
     derivative : callable
         ``derivative(z, a) -> σ'(z)``, elementwise, given z and a = σ(z);
-        returns an array of z's shape.
+        returns an array of z's shape, finite wherever z and a are.
     name : str, default=None
         A name for messages and ``repr``; ``function.__name__`` if None.
 

@@ -529,12 +529,15 @@ class BaseBackprop(
 
     # --------------------------------------------------------- prediction
 
+    @_distributed.blockwise
     def transform(self, X):
         """The last hidden layer's activations: the features the network learned.
 
         The whole network computes them, without dropout: what the output
         layer reads when predicting.  They live where X does (its namespace
-        and device, with ``array_api_dispatch``), in the weights' dtype.
+        and device, with ``array_api_dispatch``), in the weights' dtype; for
+        a dask array or DataFrame, a dask array computed block by block, as
+        ``predict`` is.
 
         Parameters
         ----------

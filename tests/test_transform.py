@@ -181,3 +181,25 @@ def test_transform_checks_the_number_of_features():
     model = make("classifier").fit(X, y)
     with pytest.raises(ValueError, match="features"):
         model.transform(X[:, :3])
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_transform_on_a_dask_array_is_blockwise(kind):
+    # As predict and predict_proba: a dask array in, a lazy dask array out,
+    # chunked like X's rows, never X gathered into memory.
+    da = pytest.importorskip("dask.array")
+    X, y = data(kind)
+    model = make(kind, hidden_layer_sizes=(6, 4)).fit(X, y)
+    X_dask = da.from_array(X, chunks=(25, 5))
+    features = model.transform(X_dask)
+    assert isinstance(features, da.Array)
+    assert features.chunks == ((25, 25, 10), (4,))
+    assert_allclose(features.compute(), model.transform(X), rtol=1e-12)
+
+
+def test_transform_on_a_dask_array_without_hidden_layer_is_a_clear_error():
+    da = pytest.importorskip("dask.array")
+    X, y = data("classifier")
+    model = make("classifier", hidden_layer_sizes=()).fit(X, y)
+    with pytest.raises(ValueError, match="no hidden layer"):
+        model.transform(da.from_array(X, chunks=(25, 5)))

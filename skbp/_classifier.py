@@ -175,7 +175,8 @@ default='constant'
         (stochastic solvers): each hidden unit's output is zeroed with
         probability p, independently per row and per mini-batch, and the
         survivors are scaled by 1/(1 − p).  A float applies to every hidden
-        layer; a list gives one rate per hidden layer, each in [0, 1).
+        layer; a list gives one rate per hidden layer, each in [0, 1).  A
+        network without hidden layers takes only 0.0.
         Prediction, ``score``, validation scores and ``transform`` use the
         whole network, unscaled.  Masks are drawn from ``random_state``'s
         generator, so a seeded fit is reproducible.  ``loss_curve_`` then

@@ -47,6 +47,13 @@ def check_rates(dropout, n_hidden, owner="dropout"):
     (0.5, 0.0)
     """
     if _is_rate(dropout):
+        if dropout > 0 and n_hidden == 0:
+            # Nothing to drop: a silent no-op would hide a mistaken network.
+            raise ValueError(
+                f"dropout={dropout!r} of {owner} acts on the hidden layers' "
+                "outputs, and the network has no hidden layer "
+                "(hidden_layer_sizes=()); set dropout=0.0 or add a hidden layer."
+            )
         return (float(dropout),) * n_hidden
     if isinstance(dropout, (str, bytes)) or not _is_rate_list(dropout):
         raise ValueError(

@@ -513,3 +513,23 @@ def test_the_cluster_path_refuses_only_a_rate_above_zero(dropout, refused):
             _distributed._check_supported(model)
     else:
         _distributed._check_supported(model)
+
+
+@pytest.mark.parametrize("Estimator", [BackpropClassifier, BackpropRegressor])
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_a_rate_without_a_hidden_layer_is_a_clear_error(Estimator, solver):
+    # dropout acts on hidden outputs: with none it would silently do nothing
+    # (and lbfgs, which refuses every rate > 0, would train without a word).
+    X, y = small_data()
+    model = Estimator(hidden_layer_sizes=(), dropout=0.2, solver=solver, max_iter=3)
+    with pytest.raises(ValueError, match="dropout=0.2.*no hidden layer"):
+        model.fit(X, y)
+    model.set_params(dropout=0.0).fit(X, y)  # no rate, no complaint
+
+
+def test_loss_and_gradients_refuses_a_rate_without_a_hidden_layer():
+    coefs, intercepts = random_network([4, 2], seed=0)
+    X, Y, _ = random_data(6, 4, 2, seed=0)
+    with pytest.raises(ValueError, match="dropout=0.3.*no hidden layer"):
+        loss_and_gradients(coefs, intercepts, X, Y, dropout=0.3)
+    loss_and_gradients(coefs, intercepts, X, Y, dropout=0.0)

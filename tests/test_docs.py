@@ -85,8 +85,17 @@ def test_landing_page(site):
     # README's Quickstart commands, included from README.md.
     assert "pip install . && python -m skbp" in text
     assert 'pip install ".[test]" && python -m pytest' in text
-    assert "Compared with MLPClassifier" in text
-    assert "Compared with MLPRegressor" in text
+    # The comparison tables are one link away, on the switching page.
+    assert "Compared with scikit-learn" in text
+    raw = index.read_text(encoding="utf-8")
+    assert 'href="user_guide/switching.html#compared-with-mlpclassifier"' in raw
+    switching = text_of(site / "user_guide" / "switching.html")
+    for heading in (
+        "What to know before you switch",
+        "Compared with MLPClassifier",
+        "Compared with MLPRegressor",
+    ):
+        assert heading in switching
 
 
 def test_api_page_of_the_classifier(site):
@@ -186,7 +195,7 @@ def test_landing_page_starts_with_a_first_model(site):
     text = text_of(site / "index.html")
     body = text[text.index("trained by back-propagation derived by hand") :]
     first_code = body.index("from sklearn.datasets import load_digits")
-    assert first_code < body.index("Compared with MLPClassifier")
+    assert first_code < body.index("Compared with scikit-learn")
     assert "see below" not in text
 
 
@@ -211,3 +220,45 @@ def test_network_page_covers_activations_init_and_dropout(site):
     dropout = text[text.index("Dropout") :]
     assert "check_sample_weight_equivalence_" in dropout
     assert "lbfgs" in dropout and "dropout_masks" in dropout
+
+
+# ------------------------------------------- README, and the pages including it
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+INCLUDE = re.compile(
+    r"```\{include\} (?:\.\./)+README\.md\n"
+    r':start-after: "(?P<start>[^"]+)"\n:end-before: "(?P<end>[^"]+)"\n```'
+)
+
+
+def test_readme_fits_on_a_few_screens():
+    assert len(README.splitlines()) <= 250
+
+
+def test_readme_quickstart_commands_unchanged():
+    block = re.search(r"## Quickstart\n\n```bash\n(.*?)```", README, flags=re.S)
+    assert block.group(1).splitlines() == [
+        "pip install . && python -m skbp",
+        'pip install ".[test]" && python -m pytest',
+    ]
+
+
+def test_pages_include_whole_readme_sections_once():
+    """Each page that includes README takes one whole section (from its heading
+    to the next heading of its level), and no section appears on two pages."""
+    headings = re.findall(r"(?m)^## .*$", README)
+    seen = {}
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        for match in INCLUDE.finditer(page.read_text(encoding="utf-8")):
+            start, end = match["start"], match["end"]
+            assert start in headings, (page.name, start)
+            following = headings[headings.index(start) + 1]
+            assert following.startswith(end), (page.name, start, end, following)
+            assert start not in seen, (page.name, seen.get(start), start)
+            seen[start] = page.name
+
+
+def test_readme_lists_every_example():
+    listed = set(re.findall(r"`(plot_\w+\.py)`", README))
+    examples = {path.name for path in (ROOT / "examples").glob("plot_*.py")}
+    assert examples <= listed, sorted(examples - listed)

@@ -1,4 +1,6 @@
-"""README's Python snippets run, and its Quickstart is what CI runs."""
+"""README's Python snippets run, and so do those of the user-guide pages that
+continue them (they use README's ``X_train``, ``model``, ...); README's
+Quickstart is what CI runs."""
 
 import os
 import re
@@ -9,6 +11,8 @@ from sklearn.base import clone
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
+#: User-guide pages whose Python blocks run after README's, in this order.
+CONTINUING_PAGES = ["persistence.md", "gpu.md", "callbacks.md", "onnx.md"]
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +26,12 @@ def readme(tmp_path_factory):
         assert len(blocks) >= 3
         for block in blocks:
             exec(compile(block, "README.md", "exec"), namespace)
+        for name in CONTINUING_PAGES:
+            page = (ROOT / "docs" / "user_guide" / name).read_text()
+            blocks = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+            assert blocks, name
+            for block in blocks:
+                exec(compile(block, name, "exec"), namespace)
     finally:
         os.chdir(here)
     return namespace

@@ -23,6 +23,8 @@ The named rules start the biases at zero and use plain (not truncated)
 normals.
 """
 
+import inspect
+
 import numpy as np
 
 from ._activations import per_layer
@@ -101,6 +103,7 @@ def layer_rules(init, activation, n_layers):
     ``activation`` name itself.
     """
     if callable(init):
+        _check_signature(init)
         return [init] * n_layers
     if init != "auto":
         return [_RULES[init]] * n_layers
@@ -108,6 +111,23 @@ def layer_rules(init, activation, n_layers):
     if not names:
         names = [activation if isinstance(activation, str) else "identity"]
     return [_auto(names[min(l, len(names) - 1)]) for l in range(n_layers)]
+
+
+def _check_signature(init):
+    """A callable ``init`` must take (fan_in, fan_out, random_state): said
+    here by name, not as a TypeError from inside the first draw."""
+    try:
+        signature = inspect.signature(init)
+    except (TypeError, ValueError):  # some builtins have no signature: just call
+        return
+    try:
+        signature.bind(1, 1, np.random.RandomState(0))
+    except TypeError:
+        raise InvalidParameterError(
+            f"The 'init' callable {init!r} must accept three positional "
+            f"arguments (fan_in, fan_out, random_state); its signature is "
+            f"{signature}."
+        ) from None
 
 
 def initial_params(

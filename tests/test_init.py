@@ -186,6 +186,28 @@ def test_a_callable_returning_the_wrong_thing_is_named(returned, match):
         model.fit([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1])
 
 
+def _two_arguments(fan_in, fan_out):
+    return np.zeros((fan_in, fan_out)), np.zeros(fan_out)
+
+
+def _keyword_only(fan_in, fan_out, *, random_state):
+    return np.zeros((fan_in, fan_out)), np.zeros(fan_out)
+
+
+@pytest.mark.parametrize("init", [_two_arguments, _keyword_only])
+def test_a_callable_with_the_wrong_signature_is_named(init):
+    # Not a TypeError from inside the first draw: the parameter is named.
+    with pytest.raises(InvalidParameterError, match="'init'.*fan_in, fan_out, random"):
+        BackpropClassifier((4,), init=init).fit([[0.0], [1.0]], [0, 1])
+
+
+def test_a_callable_with_defaults_or_varargs_is_accepted():
+    def init(fan_in, fan_out, random_state=None, *rest, scale=0.1):
+        return scale * random_state.randn(fan_in, fan_out), np.zeros(fan_out)
+
+    BackpropClassifier((4,), init=init, max_iter=2).fit([[0.0], [1.0]], [0, 1])
+
+
 @pytest.mark.parametrize("init", ["glorot", "xavier_uniform", 3, None])
 def test_an_unknown_init_is_named(init):
     with pytest.raises(InvalidParameterError, match="'init'.*'he_normal'"):

@@ -181,6 +181,25 @@ def test_classifier_per_layer_activations(kind, activation):
     assert_allclose(proba, model.predict_proba(X), rtol=TOL, atol=TOL)
 
 
+@pytest.mark.parametrize("dropout", [0.3, [0.5, 0.0]])
+def test_a_model_trained_with_dropout_exports_the_whole_network(dropout):
+    # Dropout is training only: the graph has no mask and no 1/(1 - p).
+    X = data(seed=3)
+    model = BackpropClassifier(
+        (8, 6),
+        ("gelu", "leaky_relu"),
+        loss="log_loss",
+        dropout=dropout,
+        max_iter=30,
+        learning_rate_init=0.05,
+        random_state=0,
+    ).fit(X, targets("softmax", X))
+    check_margins(model, X)
+    label, proba = run(to_onnx(model, X[:1], options={"zipmap": False}), X)
+    assert_array_equal(label, model.predict(X))
+    assert_allclose(proba, model.predict_proba(X), rtol=TOL, atol=TOL)
+
+
 def softsign(z):
     return z / (1 + abs(z))
 

@@ -180,9 +180,7 @@ class Keeper:
 
 def _state(model):
     """A deep copy of a model's attributes, callbacks' machinery left out."""
-    return {
-        k: copy.deepcopy(v) for k, v in vars(model).items() if k not in MACHINERY
-    }
+    return {k: copy.deepcopy(v) for k, v in vars(model).items() if k not in MACHINERY}
 
 
 def assert_same_state(a, b):
@@ -364,9 +362,7 @@ def test_divergence_from_a_huge_alpha_names_alpha(solver):
 
 def test_classifier_divergence_does_not_ask_to_scale_y():
     X, y = data_for(BackpropClassifier)
-    message = _diverge(
-        BackpropClassifier, X, y, solver="sgd", learning_rate_init=1e300
-    )
+    message = _diverge(BackpropClassifier, X, y, solver="sgd", learning_rate_init=1e300)
     assert "Lower learning_rate_init (now 1e+300)" in message
     assert "scale X" in message and "TransformedTargetRegressor" not in message
 

@@ -90,9 +90,7 @@ def test_classes_in_y_namespace_predict_labels(name, how):
     ref = small(BackpropClassifier).fit(X_CLF, Y_CLF)
     with dispatch():
         if how == "partial_fit":
-            ref = small(BackpropClassifier).partial_fit(
-                X_CLF, Y_CLF, classes=[0, 1, 2]
-            )
+            ref = small(BackpropClassifier).partial_fit(X_CLF, Y_CLF, classes=[0, 1, 2])
             est = small(BackpropClassifier).partial_fit(
                 Xp, yp, classes=to_xp(name, [0, 1, 2])
             )

@@ -101,9 +101,8 @@ def tanh_derivative(A, delta, xp):
 
 
 def relu_derivative(A, delta, xp):
-    """σ'(z) = 1 where a > 0, else 0 (a ≥ 0, so sign(a) is exactly that);
-    overwrites A."""
-    _inplace.apply("sign", A, A, xp)
+    """σ'(z) = 1 where a > 0, else 0; overwrites A."""
+    _inplace.positive(A, A, xp)
     delta *= A
 
 

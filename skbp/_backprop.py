@@ -245,5 +245,5 @@ def backprop(params, X, Y, w, n_eff, spec, ws):
 def _add_weight_decay(coef_params, decay, ws):
     """∂/∂W of the L2 term, (alpha/n) W^(l), added to every weight gradient."""
     if decay:
-        decay_term = _inplace.multiply(coef_params, decay, ws.scratch[: ws.n_coefs])
-        ws.grad[: ws.n_coefs] += decay_term
+        n = ws.n_coefs
+        _inplace.axpy(decay, coef_params, ws.grad[:n], ws.scratch[:n])

@@ -30,7 +30,6 @@ Chunks persist once per fit (``dask.persist``): with a
 collection reaches an estimator.
 """
 
-import contextlib
 import functools
 import sys
 from types import SimpleNamespace
@@ -40,7 +39,7 @@ from sklearn.base import is_classifier
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from . import _network
+from . import _blas, _network
 from ._backprop import NetSpec, Workspace, backprop, chunked_logits, l2_penalty
 from ._callbacks import Monitor
 from ._targets import class_weights, encode
@@ -305,8 +304,9 @@ class ClusterEpochs:
         return _reduce(combine, parts)
 
     def blas_threads_limited(self):
-        """The workers' BLAS is theirs to set: nothing changes here."""
-        return contextlib.nullcontext()
+        """The workers' BLAS is theirs to set; on the client, SciPy's own BLAS
+        runs the optimizer's level-1 updates on one thread, as in memory."""
+        return _blas.ONE_SCIPY_BLAS_THREAD
 
 
 def _as_slice(local):

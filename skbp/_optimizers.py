@@ -16,11 +16,12 @@ from ._array_api import namespace_of, to_namespace
 from ._clipping import clip_grad_norm
 from ._schedules import make_schedule
 
-# Vector updates are elementwise operations into the caller's scratch vector
-# (``_inplace``: NumPy's out=, assignment elsewhere) rather than BLAS level-1
-# calls: they are memory-bound either way, and threaded BLAS axpy is very slow
-# whenever the cores are shared.  State lives beside the parameters: in their
-# namespace and on their device.
+# Each pass over the parameter vector is memory-bound, so a step makes as few
+# as NumPy allows: y += a x is one BLAS axpy during a fit (``_inplace.axpy``;
+# ``_blas`` says when), in-place scalings are one pass each, and the rest are
+# elementwise operations into the caller's scratch vector (NumPy's out=,
+# assignment elsewhere).  Constants are computed once, in __init__.  State
+# lives beside the parameters: in their namespace and on their device.
 
 
 class SGD:
@@ -85,17 +86,20 @@ class SGD:
         when ``max_grad_norm``) and ``scratch`` are overwritten."""
         if self.max_grad_norm is not None:
             clip_grad_norm(grad, self.max_grad_norm)
-        mu, v, step = self.momentum, self.velocity, scratch
-        _inplace.multiply(grad, self.schedule.eta, step)  # η g
+        mu, v, eta, axpy = (
+            self.momentum,
+            self.velocity,
+            self.schedule.eta,
+            _inplace.axpy,
+        )
         if mu == 0:  # plain gradient descent: θ ← θ − η g
-            params -= step
+            axpy(-eta, grad, params, scratch)
             return
         v *= mu
-        v -= step  # v ← μ v − η g
+        axpy(-eta, grad, v, scratch)  # v ← μ v − η g
         if self.nesterov:
-            params -= step
-            _inplace.multiply(v, mu, step)
-            params += step  # θ ← θ + μ v − η g
+            axpy(mu, v, params, scratch)
+            axpy(-eta, grad, params, scratch)  # θ ← θ + μ v − η g
         else:
             params += v
 
@@ -157,6 +161,7 @@ class Adam:
             lr_schedule, learning_rate_init, power_t=power_t, max_iter=max_iter
         )
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self._weights = (1 - beta_1, 1 - beta_2)  # of g and g² in the moments
         self.max_grad_norm = max_grad_norm
         self.t = 0
         self.m = xp.zeros(n_params, dtype=dtype, device=device)
@@ -168,22 +173,19 @@ class Adam:
         if self.max_grad_norm is not None:
             clip_grad_norm(grad, self.max_grad_norm)
         b1, b2, m, v, work = self.beta_1, self.beta_2, self.m, self.v, scratch
+        (w1, w2), axpy = self._weights, _inplace.axpy
         self.t += 1
         m *= b1
-        _inplace.multiply(grad, 1 - b1, work)
-        m += work
-        _inplace.square(grad, work)
-        work *= 1 - b2
+        axpy(w1, grad, m, work)  # m ← β₁ m + (1 − β₁) g
         v *= b2
-        v += work
+        axpy(w2, _inplace.square(grad, work), v, work)  # v ← β₂ v + (1 − β₂) g²
         self.learning_rate = (
             self.schedule.eta * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         )
         _inplace.sqrt(v, work)
         work += self.epsilon
         _inplace.divide(m, work, work)
-        work *= self.learning_rate
-        params -= work
+        axpy(-self.learning_rate, work, params, work)  # θ ← θ − η̂ m / (√v + ε)
 
     def epoch_ends(self, samples_seen):
         """An epoch ended, ``samples_seen`` samples so far: the schedule steps."""

@@ -11,11 +11,8 @@ fit, so the loop over mini-batches allocates nothing that could be
 allocated once.
 """
 
-import contextlib
 import functools
 import math
-import os
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -24,9 +21,8 @@ import scipy.optimize
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from threadpoolctl import ThreadpoolController
 
-from . import _inplace
+from . import _blas, _inplace
 from ._array_api import is_numpy, namespace_of, to_namespace, to_numpy
 from ._backprop import Workspace, backprop, chunked_logits
 from ._callbacks import NO_MONITOR
@@ -39,62 +35,6 @@ from ._warnings import warn
 #: BLAS thread costs more in wake-ups than it gains (measured on 2 cores:
 #: benchmarks/blas_threads.py), so the epochs run BLAS on one thread.
 SMALL_BATCH_MACS = 1_000_000
-
-
-class _SharedBlasLimit:
-    """One thread for some BLAS libraries during a fit in the main thread.
-
-    BLAS thread counts are process-wide.  Set and restored from several
-    threads at once, OpenBLAS was seen to keep a limit after every fit had
-    restored it, so only fits in the main thread change it (first in, last
-    out); fits in other threads leave the process's setting as it is.
-    ``select`` picks the libraries from a ``threadpoolctl.ThreadpoolController``.
-    """
-
-    def __init__(self, select):
-        self._select = select
-        self._lock = threading.Lock()
-        self._users = 0
-        self._limiter = None
-
-    def __enter__(self):
-        if threading.current_thread() is not threading.main_thread():
-            return
-        with self._lock:
-            if self._users == 0:
-                self._limiter = self._select(ThreadpoolController()).limit(limits=1)
-            self._users += 1
-
-    def __exit__(self, *exc_info):
-        if threading.current_thread() is not threading.main_thread():
-            return
-        with self._lock:
-            self._users -= 1
-            if self._users == 0:
-                self._limiter.restore_original_limits()
-                self._limiter = None
-
-
-def _scipy_own_blas(controller):
-    """The BLAS that SciPy ships for itself (wheels: ``scipy.libs``), not NumPy's.
-
-    L-BFGS-B's Fortran calls it for short vector operations on every
-    iteration; on two shared cores a second thread makes each call wait, so
-    one thread is up to 2.9 times faster per iteration (digits, hidden (100,))
-    while NumPy's products keep their threads.  Where SciPy and NumPy share
-    one BLAS, nothing is selected.
-    """
-    own = [
-        lib.filepath
-        for lib in controller.lib_controllers
-        if lib.user_api == "blas"
-        and "scipy" in os.path.basename(os.path.dirname(lib.filepath))
-    ]
-    return controller.select(filepath=own)
-
-
-_ONE_BLAS_THREAD = _SharedBlasLimit(lambda c: c.select(user_api="blas"))
-_ONE_SCIPY_BLAS_THREAD = _SharedBlasLimit(_scipy_own_blas)
 
 
 class DivergenceError(ValueError):
@@ -359,8 +299,12 @@ class Epochs:
         return total
 
     def blas_threads_limited(self):
-        """A context for all epochs of a fit: one BLAS thread for small batches."""
-        return _ONE_BLAS_THREAD if self.small_batches else contextlib.nullcontext()
+        """A context for all epochs of a fit: one BLAS thread for small
+        batches; otherwise one thread for SciPy's own BLAS only, which the
+        optimizer's level-1 updates call (``_blas``)."""
+        if self.small_batches:
+            return _blas.ONE_BLAS_THREAD
+        return _blas.ONE_SCIPY_BLAS_THREAD
 
     def _device_order(self):
         """The epoch's row order where the rows are (one transfer an epoch)."""
@@ -621,7 +565,7 @@ def run_lbfgs(
 
     monitor.begin_epoch(params, _lbfgs_so_far(history, best_loss, settings))
     try:
-        with _ONE_SCIPY_BLAS_THREAD:
+        with _blas.ONE_SCIPY_BLAS_THREAD:
             result = scipy.optimize.minimize(
                 fun,
                 to_numpy(params).astype(np.float64),

@@ -83,7 +83,7 @@ def softmax(Z, out, xp, on_shifted=None):
     if on_shifted is not None:
         on_shifted(out)
     _inplace.apply("exp", out, out, xp)
-    S = xp.sum(out, axis=1, keepdims=True)
+    S = _inplace.row_sums(out, xp)
     out /= S
     return xp.log(S)
 
@@ -245,7 +245,7 @@ class SigmoidCrossEntropy(_Canonical, _Logistic):
         # −y log σ(z) − (1 − y) log(1 − σ(z)) = log(1 + e^z) − y z.
         self.output(Z, A, xp)
         _inplace.softplus(Z, scratch, xp)
-        rows = xp.sum(scratch, axis=1) - _inplace.row_dot(Y, Z, xp)
+        rows = _inplace.row_sums(scratch, xp)[:, 0] - _inplace.row_dot(Y, Z, xp)
         return _average(rows, w, xp)
 
 

@@ -18,7 +18,12 @@ median of ``--repeats`` runs.
   (``shuffle=True``); the ``fit`` wall time (``time.perf_counter``) divided by
   ``n_iter_``.  It includes fit's fixed costs (input validation, label
   encoding, weight initialisation), which are small next to E epochs.
-  **speedup** = MLP time / skbp time (> 1: skbp is faster).
+  **speedup** = MLP time / skbp time (> 1: skbp is faster), of the medians
+  and of the fastest runs.
+* **outside products** (mini-batch rows): the share of an epoch's wall time
+  spent outside the input layer's two matrix products (X W and Xᵀ E, which
+  both libraries hand to the same BLAS), profiled by ``products.py`` in one
+  extra, untimed fit of each library: what the library itself costs.
 * **%peak**: the achieved GFLOP/s as a percentage of a matrix-multiply peak
   measured at start-up, in the same dtype (2·n³ / median seconds of an n×n
   ``np.matmul``, n = 2048).  The FLOPs of one epoch over n rows count only
@@ -125,6 +130,9 @@ except ImportError:  # run from a checkout without installing it
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import skbp
 from skbp import BackpropClassifier, BackpropRegressor
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from products import outside_share  # noqa: E402
 
 try:
     import torch
@@ -509,7 +517,7 @@ def torch_seconds_per_epoch(task, params, X, y, epochs):
 def lib_summary(times, flops, peak_gflops, mib, **extra):
     """Median time, GFLOP/s and %peak of one library's runs."""
     median = statistics.median(times)
-    summary = {"times": times, "median": median, "peak_mib": mib}
+    summary = {"times": times, "median": median, "fastest": min(times), "peak_mib": mib}
     if flops is not None:
         gflops = flops / median / 1e9
         summary.update(gflops=gflops, pct_peak=100 * gflops / peak_gflops)
@@ -537,13 +545,24 @@ def bench_epochs(cfg, mode, repeats, peak):
     one_epoch = exact_epochs(cfg.params, 1)
     row = {}
     for lib, res in results.items():
-        mib = (
-            peak_mib(lambda lib=lib: fit(lib, cfg.task, one_epoch, X, y))
-            if lib in LIBS
-            else None
-        )
+        extra = {}
+        if lib in LIBS:
+            extra["peak_mib"] = peak_mib(
+                lambda lib=lib: fit(lib, cfg.task, one_epoch, X, y)
+            )
+            extra["outside_products"] = outside_share(
+                lib,
+                lambda lib=lib: fit(lib, cfg.task, params, X, y),
+                X.shape[1],
+                cfg.params["hidden_layer_sizes"][0],
+            )
         row[lib] = lib_summary(
-            [t for t, _ in res], flops, peak, mib, n_iter=[n for _, n in res]
+            [t for t, _ in res],
+            flops,
+            peak,
+            extra.pop("peak_mib", None),
+            n_iter=[n for _, n in res],
+            **extra,
         )
     return dict(unit="s/epoch", epochs=epochs, n_samples=X.shape[0], flops=flops, **row)
 
@@ -689,6 +708,7 @@ BENCHES = {
 def run_config(cfg, mode, repeats, peaks):
     row = BENCHES[cfg.kind](cfg, mode, repeats, peaks[cfg.dtype])
     row["speedup"] = row["mlp"]["median"] / row["skbp"]["median"]
+    row["speedup_fastest"] = row["mlp"]["fastest"] / row["skbp"]["fastest"]
     return dict(
         name=cfg.name,
         setting=describe(cfg),
@@ -806,10 +826,12 @@ def markdown(report):
         f"{m['load_average']['after']} (this run adds about 1-2; more means other "
         "work shared the cores)",
         f"- GEMM peak ({report['gemm_n']}³ matmul): {peaks}",
-        f"- medians of {report['repeats']} alternating runs; speedup = MLP time / "
-        "skbp time; %peak = GEMM GFLOP/s of the epoch ÷ GEMM peak; MiB = "
-        "tracemalloc peak of one fit (1 epoch; L-BFGS and defaults rows: the whole "
-        "fit) or predict call",
+        f"- medians and fastest of {report['repeats']} alternating runs; speedup = "
+        "MLP time / skbp time (of the medians; of the fastest runs); outside "
+        "= share of a fit's time spent outside the input layer's two matrix "
+        "products (profiled, one untimed fit each); %peak = GEMM GFLOP/s of the "
+        "epoch ÷ GEMM peak; MiB = tracemalloc peak of one fit (1 epoch; L-BFGS "
+        "and defaults rows: the whole fit) or predict call",
         "",
     ]
     torch_col = any("torch" in r for r in report["rows"])
@@ -820,12 +842,17 @@ def markdown(report):
         "skbp",
         "MLP",
         "speedup",
+        "skbp fastest",
+        "MLP fastest",
+        "speedup fastest",
+        "skbp outside",
+        "MLP outside",
         "skbp %peak",
         "MLP %peak",
         "skbp MiB",
         "MLP MiB",
     ]
-    head += (["torch s"] if torch_col else []) + ["notes"]
+    head += (["torch s", "torch fastest"] if torch_col else []) + ["notes"]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in report["rows"]:
         s, p = r["skbp"], r["mlp"]
@@ -836,13 +863,19 @@ def markdown(report):
             fmt(s["median"]),
             fmt(p["median"]),
             f"{r['speedup']:.2f}×",
+            fmt(s["fastest"]),
+            fmt(p["fastest"]),
+            f"{r['speedup_fastest']:.2f}×",
+            fmt(s.get("outside_products"), ".0%"),
+            fmt(p.get("outside_products"), ".0%"),
             fmt(s.get("pct_peak"), ".1f"),
             fmt(p.get("pct_peak"), ".1f"),
             fmt(s["peak_mib"], ".1f"),
             fmt(p["peak_mib"], ".1f"),
         ]
         if torch_col:
-            cells.append(fmt(r.get("torch", {}).get("median")))
+            torch_row = r.get("torch", {})
+            cells += [fmt(torch_row.get("median")), fmt(torch_row.get("fastest"))]
         notes = r.get("notes", "")
         if "epochs" in r:
             notes = f"{r['n_samples']} rows, epochs/fit: {r['epochs']}"

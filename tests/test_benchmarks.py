@@ -51,10 +51,18 @@ def test_benchmark_smoke_run_writes_its_tables(tmp_path):
     ):
         assert f"| {config} |" in table
     assert "test R²" in table
+    assert "| skbp fastest | MLP fastest | speedup fastest |" in table
+    assert "| skbp outside | MLP outside |" in table
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["machine"] and len(data["rows"]) == 13
     tasks = [row["task"] for row in data["rows"]]
     assert tasks == ["classifier"] * 9 + ["regressor"] * 4
+    for row in data["rows"]:
+        for lib in ("skbp", "mlp"):
+            assert row[lib]["fastest"] == min(row[lib]["times"])
+        if row["kind"] == "epochs":  # profiled: a share of the fit's time
+            assert 0 < row["skbp"]["outside_products"] < 1
+            assert 0 < row["mlp"]["outside_products"] < 1
     dropout = next(row for row in data["rows"] if row["name"] == "dropout64")
     assert dropout["dropout_cost"] > 0 and "skbp_no_dropout" in dropout
     assert "costs" in dropout["notes"]
@@ -111,3 +119,34 @@ def test_scaling_smoke_run_writes_its_json(tmp_path):
     for row in data["rows"]:
         for library in ("skbp", "mlp"):
             assert row[library]["median"] > 0 and row[library]["peak_mib"] > 0
+
+
+def test_products_profiler_sees_both_libraries_input_products():
+    # benchmarks/products.py wraps each library's product function; a fit's
+    # time splits into the input layer's two products and the rest.
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from products import outside_share, timed_products
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    import numpy as np
+    from sklearn.neural_network import MLPClassifier
+
+    from skbp import BackpropClassifier
+
+    X = np.random.default_rng(0).standard_normal((300, 40))
+    y = (X[:, 0] > 0).astype(int)
+    for lib, model in (
+        ("skbp", BackpropClassifier(hidden_layer_sizes=(7,), max_iter=2)),
+        ("mlp", MLPClassifier(hidden_layer_sizes=(7,), max_iter=2)),
+    ):
+        with timed_products(lib, 40, 7) as clock:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model.fit(X, y)
+        # 2 epochs of 2 batches (200 + 100 rows): X W and Xᵀ E per batch,
+        # plus the forward products of nothing else (no validation).
+        assert clock["calls"] == 2 * 2 * 2, lib
+        assert 0 < outside_share(lib, lambda m=model: m.fit(X, y), 40, 7) < 1

@@ -79,7 +79,7 @@ def softmax(Z, out, xp, on_shifted=None):
     ``on_shifted(s)``, if given, sees s = z − max z before it is overwritten
     (the cross-entropy's y·s, without a second pass over z).
     """
-    _inplace.subtract(Z, xp.max(Z, axis=1, keepdims=True), out)
+    _inplace.subtract(Z, _inplace.row_max(Z, xp), out)
     if on_shifted is not None:
         on_shifted(out)
     _inplace.apply("exp", out, out, xp)
@@ -90,7 +90,7 @@ def softmax(Z, out, xp, on_shifted=None):
 
 def log_softmax(Z, xp):
     """log softmax(z) = z − max z − log S, finite for any logits."""
-    shifted = Z - xp.max(Z, axis=1, keepdims=True)
+    shifted = Z - _inplace.row_max(Z, xp)
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
 
 

@@ -157,6 +157,24 @@ def column_sums(E, ones, out, xp):
     return out
 
 
+def row_max(Z, xp):
+    """max_j Z_ij for each row i, shape (m, 1).
+
+    NumPy reduces along a short row slowly (about 20 µs for 200 × 10 inside
+    training); for up to ``_FEW_COLUMNS`` columns, the running maximum of the
+    columns is a few calls of ``np.maximum`` over m values each.
+    """
+    if isinstance(Z, np.ndarray) and 1 < Z.shape[1] <= _FEW_COLUMNS:
+        out = np.maximum(Z[:, 0], Z[:, 1])
+        for j in range(2, Z.shape[1]):
+            np.maximum(out, Z[:, j], out=out)
+        return out[:, None]
+    return xp.max(Z, axis=1, keepdims=True)
+
+
+_FEW_COLUMNS = 16
+
+
 def row_sums(A, xp):
     """Σ_j A_ij for each row i, shape (m, 1): NumPy as a product with a vector
     of ones (one BLAS call, 5× faster than a reduction over 10 columns)."""

@@ -130,3 +130,18 @@ def test_a_fit_in_another_thread_equals_the_main_threads_to_rounding(Estimator, 
     for a, b, c in zip(models[0].coefs_, models[1].coefs_, models[2].coefs_):
         assert_array_equal(a, b)  # the main thread is reproducible bit for bit
         assert_allclose(c, a, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_columns", [1, 2, 10, 16, 17, 40])
+def test_row_max_and_row_sums_equal_the_reductions(n_columns):
+    Z = np.random.default_rng(n_columns).standard_normal((50, n_columns))
+    assert_array_equal(_inplace.row_max(Z, np), Z.max(axis=1, keepdims=True))
+    assert_allclose(_inplace.row_sums(Z, np), Z.sum(axis=1, keepdims=True))
+    assert _inplace.row_max(Z, np).shape == _inplace.row_sums(Z, np).shape == (50, 1)
+
+
+def test_row_max_and_row_sums_in_other_namespaces():
+    xp = pytest.importorskip("array_api_strict")
+    Z = xp.asarray([[1.0, -2.0, 3.0], [0.5, 0.25, -4.0]])
+    assert_array_equal(np.asarray(_inplace.row_max(Z, xp)), [[3.0], [0.5]])
+    assert_allclose(np.asarray(_inplace.row_sums(Z, xp)), [[2.0], [-3.25]])

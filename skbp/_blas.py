@@ -51,7 +51,7 @@ class SharedBlasLimit:
             return
         with self._lock:
             if self._users == 0:
-                self._limiter = self._select(ThreadpoolController()).limit(limits=1)
+                self._limiter = self._select().limit(limits=1)
             self._users += 1
 
     def __exit__(self, *exc_info):
@@ -87,14 +87,25 @@ def scipy_own_blas(controller):
     return controller.select(filepath=own)
 
 
-ONE_BLAS_THREAD = SharedBlasLimit(lambda c: c.select(user_api="blas"))
-ONE_SCIPY_BLAS_THREAD = SharedBlasLimit(scipy_own_blas)
-
-
 @lru_cache(maxsize=None)
+def _scipy_own_selection():
+    """``scipy_own_blas``, looked up once: SciPy loads its BLAS on import,
+    before any fit, and a controller's scan of the loaded libraries takes
+    0.4 MB for a moment — more than a small fit's own buffers."""
+    return scipy_own_blas(ThreadpoolController())
+
+
+#: Every BLAS loaded at the time of the fit (small batches).
+ONE_BLAS_THREAD = SharedBlasLimit(
+    lambda: ThreadpoolController().select(user_api="blas")
+)
+#: SciPy's own BLAS only (L-BFGS-B's vector operations, ``axpy``).
+ONE_SCIPY_BLAS_THREAD = SharedBlasLimit(_scipy_own_selection)
+
+
 def _scipy_shares_numpys_blas():
     """True where SciPy has no BLAS of its own (one library, one thread pool)."""
-    return not scipy_own_blas(ThreadpoolController()).lib_controllers
+    return not _scipy_own_selection().lib_controllers
 
 
 def level1_ready():

@@ -12,6 +12,7 @@ Usage
 -----
     python benchmarks/profile_epoch.py                    # sgd64,adam64,sgd32,adam32
     python benchmarks/profile_epoch.py --only book --epochs 1
+    python benchmarks/profile_epoch.py --smoke            # seconds: checks it runs
 """
 
 import argparse
@@ -87,9 +88,9 @@ def _products(clock, n_features, n_hidden):
         _inplace.matmul = original
 
 
-def profile(cfg, epochs):
+def profile(cfg, epochs, mode):
     """{part: ms per epoch} of one skbp fit of ``cfg`` (and 'total')."""
-    X, y = bench.dataset(cfg, bench.Mode.full())
+    X, y = bench.dataset(cfg, mode)
     params = bench.exact_epochs(cfg.params, epochs)
     bench.warm_up([cfg.task])
     clock = collections.defaultdict(float)
@@ -124,12 +125,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", default="sgd64,adam64,sgd32,adam32")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument(
+        "--smoke", action="store_true", help="bench.py's tiny data: checks it runs"
+    )
     args = parser.parse_args(argv)
+    mode = bench.Mode.tiny() if args.smoke else bench.Mode.full()
     names = args.only.split(",")
     rows = {}
     for name in names:
         cfg = next(c for c in bench.CONFIGS if c.name == name)
-        rows[name] = profile(cfg, args.epochs)
+        rows[name] = profile(cfg, args.epochs, mode)
     print("| ms per epoch | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
     for part in (*PARTS, "rest", "total"):
@@ -140,6 +145,7 @@ def main(argv=None):
                 f"{ms:.1f}" if part == "total" else f"{ms:.1f} ({ms / total:.0%})"
             )
         print(f"| {part} | " + " | ".join(cells) + " |")
+    return rows
 
 
 if __name__ == "__main__":

@@ -150,3 +150,24 @@ def test_products_profiler_sees_both_libraries_input_products():
         # plus the forward products of nothing else (no validation).
         assert clock["calls"] == 2 * 2 * 2, lib
         assert 0 < outside_share(lib, lambda m=model: m.fit(X, y), 40, 7) < 1
+
+
+def test_profile_epoch_smoke_run_accounts_for_the_whole_epoch():
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "profile_epoch.py"),
+            "--smoke",
+            "--only",
+            "sgd64,adam32",
+            "--epochs",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=ENV,
+    )
+    assert result.returncode == 0, result.stderr
+    for part in ("input products", "gather rows", "optimizer step", "rest", "total"):
+        assert f"| {part} |" in result.stdout

@@ -26,10 +26,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import bench  # noqa: E402
-from products import _is_input_product  # noqa: E402
+from products import timed_products  # noqa: E402
 
 import skbp._backprop as _backprop  # noqa: E402
-import skbp._inplace as _inplace  # noqa: E402
 import skbp._optimizers as _optimizers  # noqa: E402
 import skbp._training as _training  # noqa: E402
 from skbp._costs import COSTS  # noqa: E402
@@ -67,27 +66,6 @@ def _wrapped(owner, name, clock, part):
             delattr(owner, name)
 
 
-@contextlib.contextmanager
-def _products(clock, n_features, n_hidden):
-    original = _inplace.matmul
-
-    def product(A, B, out):
-        start = time.perf_counter()
-        try:
-            return original(A, B, out)
-        finally:
-            big = _is_input_product(A, B, n_features, n_hidden)
-            clock["input products" if big else "other products"] += (
-                time.perf_counter() - start
-            )
-
-    _inplace.matmul = product
-    try:
-        yield
-    finally:
-        _inplace.matmul = original
-
-
 def profile(cfg, epochs, mode):
     """{part: ms per epoch} of one skbp fit of ``cfg`` (and 'total')."""
     X, y = bench.dataset(cfg, mode)
@@ -95,8 +73,8 @@ def profile(cfg, epochs, mode):
     bench.warm_up([cfg.task])
     clock = collections.defaultdict(float)
     with contextlib.ExitStack() as stack:
-        stack.enter_context(
-            _products(clock, X.shape[1], cfg.params["hidden_layer_sizes"][0])
+        products = stack.enter_context(
+            timed_products("skbp", X.shape[1], cfg.params["hidden_layer_sizes"][0])
         )
         stack.enter_context(_wrapped(_training.Epochs, "_gather", clock, "gather rows"))
         for cost in {type(c) for c in COSTS.values()}:
@@ -115,6 +93,8 @@ def profile(cfg, epochs, mode):
             start = time.perf_counter()
             model = bench.fit("skbp", cfg.task, params, X, y)
             total = time.perf_counter() - start
+    clock["input products"] = products["seconds"]
+    clock["other products"] = products["other_seconds"]
     per_epoch = {part: 1000 * clock[part] / model.n_iter_ for part in PARTS}
     per_epoch["rest"] = 1000 * total / model.n_iter_ - sum(per_epoch.values())
     per_epoch["total"] = 1000 * total / model.n_iter_

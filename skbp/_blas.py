@@ -37,7 +37,8 @@ class SharedBlasLimit:
     threads at once, OpenBLAS was seen to keep a limit after every fit had
     restored it, so only fits in the main thread change it (first in, last
     out); fits in other threads leave the process's setting as it is.
-    ``select`` picks the libraries from a ``threadpoolctl.ThreadpoolController``.
+    ``select()`` returns the libraries to limit: a selection of a
+    ``threadpoolctl.ThreadpoolController``.
     """
 
     def __init__(self, select):

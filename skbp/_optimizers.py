@@ -86,12 +86,8 @@ class SGD:
         when ``max_grad_norm``) and ``scratch`` are overwritten."""
         if self.max_grad_norm is not None:
             clip_grad_norm(grad, self.max_grad_norm)
-        mu, v, eta, axpy = (
-            self.momentum,
-            self.velocity,
-            self.schedule.eta,
-            _inplace.axpy,
-        )
+        mu, v, eta = self.momentum, self.velocity, self.schedule.eta
+        axpy = _inplace.axpy
         if mu == 0:  # plain gradient descent: θ ← θ − η g
             axpy(-eta, grad, params, scratch)
             return
